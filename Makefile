@@ -1,0 +1,75 @@
+# Tansiq: the README's entry points. `make run` and `make test` set everything up.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-unit test-browser bench fmt lint migrations-check schema-check messages \
+	compilemessages check install db env
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.installed
+
+# A local .env for development: a random SECRET_KEY, DEBUG on, the demo's relaxed MFA.
+.env:
+	@sed -e "s|^SECRET_KEY=.*|SECRET_KEY=dev-$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(40))')|" \
+	     -e "s|^DEBUG=.*|DEBUG=true|" -e "s|^TANSIQ_REQUIRE_MFA=.*|TANSIQ_REQUIRE_MFA=false|" \
+	     .env.example > .env
+	@echo "Created .env for development (edit it to configure Tansiq)."
+
+env: .env
+
+# Starts the embedded PostgreSQL unless DATABASE_URL is set (environment or .env).
+db: install env
+	@$(PY) -m coordination.embedded_db ensure
+
+compilemessages: install
+	@$(PY) manage.py compile_translations
+
+run: db compilemessages
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py seed_demo
+	$(PY) manage.py run_stack --host $(HOST) --port $(PORT)
+
+test: db compilemessages
+	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS)
+
+test-unit: db compilemessages
+	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
+test-browser: db compilemessages
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS)
+
+bench: db compilemessages
+	$(PY) -m bench
+
+fmt: install
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+lint: install env
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	@git ls-files -z '*.py' | xargs -0 $(VENV)/bin/django-upgrade --target-version 5.2 \
+		|| (echo "django-upgrade rewrote files: commit its changes"; exit 1)
+
+migrations-check: db
+	$(PY) manage.py makemigrations --check --dry-run
+
+schema-check: db
+	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+# Extract translatable strings into coordination/locale/*/LC_MESSAGES/django.po (needs GNU gettext).
+messages: install env
+	cd coordination && ../$(PY) ../manage.py makemessages -l fr -l ar -l en --no-obsolete \
+		--ignore '.venv/*' --ignore 'staticfiles/*'
+	cd coordination && ../$(PY) ../manage.py makemessages -l fr -l ar -l en --no-obsolete -d djangojs
+
+check: lint migrations-check schema-check

@@ -1,0 +1,7 @@
+"""Tansiq project package and the coordination domain app."""
+
+from __future__ import annotations
+
+from .celery import app as celery_app
+
+__all__ = ["celery_app"]

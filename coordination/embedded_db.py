@@ -1,0 +1,72 @@
+"""Start or stop the embedded PostgreSQL that `make run` and `make test` use when no
+DATABASE_URL is set. Run as `python -m coordination.embedded_db start|stop|url`.
+
+pgserver ships PostgreSQL binaries inside its wheel, so nothing needs installing on the
+machine; as root it runs the server as a dedicated unprivileged user. The data lives in
+`.data/postgres` (git-ignored) and survives restarts.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent.parent / ".data" / "postgres"
+
+
+def start() -> str:
+    """Start (or reuse) the embedded server and return its database URL."""
+    import pgserver
+
+    DATA.parent.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(DATA, cleanup_mode=None)  # keep running after we exit
+    server.psql("select 1;")
+    return f"postgres://postgres@/postgres?host={DATA}"
+
+
+def stop() -> None:
+    """Stop the embedded server if it runs."""
+    import subprocess
+
+    import pgserver
+
+    pg_ctl = Path(pgserver.__file__).parent / "pginstall" / "bin" / "pg_ctl"
+    if (DATA / "postmaster.pid").exists():
+        cmd = [str(pg_ctl), "-D", str(DATA), "-m", "fast", "stop"]
+        if _owner_is_other():
+            cmd = ["su", "-s", "/bin/sh", "pgserver", "-c", " ".join(cmd)]
+        subprocess.run(cmd, check=False)
+
+
+def _owner_is_other() -> bool:
+    import os
+
+    return os.geteuid() == 0 and DATA.stat().st_uid != 0
+
+
+def configured_url() -> str:
+    """DATABASE_URL from the environment, else from .env, else empty."""
+    import os
+
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"]
+    dotenv = DATA.parent.parent / ".env"
+    if dotenv.exists():
+        for line in dotenv.read_text().splitlines():
+            if (
+                line.strip().startswith("DATABASE_URL=")
+                and line.split("=", 1)[1].strip()
+            ):
+                return line.split("=", 1)[1].strip()
+    return ""
+
+
+if __name__ == "__main__":
+    verb = sys.argv[1] if len(sys.argv) > 1 else "start"
+    if verb == "stop":
+        stop()
+    elif verb == "ensure":
+        if not configured_url():
+            sys.stdout.write(f"Embedded PostgreSQL: {start()}\n")
+    else:
+        sys.stdout.write(start() + "\n")

@@ -1,0 +1,19 @@
+"""Root URLs: pages (per app), accounts, the API, admin, language switch."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("coordination.app_urls")),
+    path("organisations/", include("organisations.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", include("coordination.api")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "coordination.views.permission_denied"
+handler404 = "coordination.views.page_not_found"
+handler500 = "coordination.views.server_error"
