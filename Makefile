@@ -68,8 +68,7 @@ schema-check: db
 
 # Extract translatable strings into coordination/locale/*/LC_MESSAGES/django.po (needs GNU gettext).
 messages: install env
-	cd coordination && ../$(PY) ../manage.py makemessages -l fr -l ar -l en --no-obsolete \
-		--ignore '.venv/*' --ignore 'staticfiles/*'
-	cd coordination && ../$(PY) ../manage.py makemessages -l fr -l ar -l en --no-obsolete -d djangojs
+	$(PY) manage.py makemessages -l fr -l ar -l en --no-obsolete --no-location \
+		--ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*' --ignore 'bench/*' --ignore '.data/*'
 
 check: lint migrations-check schema-check

@@ -13,6 +13,13 @@ from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
+def _mfa_relaxed_unless_asked(settings):
+    # The cast logs in with force_login; tests about MFA turn the requirement on
+    # themselves (see tests/organisations/test_mfa.py), so no .env can change results.
+    settings.TANSIQ_REQUIRE_MFA = False
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache():
     # Rate-limit counters and throttles live in the cache; start each test clean.
     cache.clear()
