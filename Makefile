@@ -48,6 +48,7 @@ test-browser: db compilemessages
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS)
 
 bench: db compilemessages
+	@$(PY) manage.py migrate --no-input -v 0
 	$(PY) -m bench
 
 fmt: install
@@ -66,9 +67,10 @@ migrations-check: db
 schema-check: db
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
-# Extract translatable strings into coordination/locale/*/LC_MESSAGES/django.po (needs GNU gettext).
+# Extract translatable strings into coordination/locale/*/LC_MESSAGES/django.po (needs GNU gettext),
+# for every language in settings.LANGUAGES: adding one there and running this is all it takes.
 messages: install env
-	$(PY) manage.py makemessages -l fr -l ar -l en --no-obsolete --no-location \
+	$(PY) manage.py makemessages $$($(PY) -c "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'coordination.settings'); django.setup(); from django.conf import settings; print(' '.join('-l ' + code for code, _ in settings.LANGUAGES))") --no-obsolete --no-location \
 		--ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*' --ignore 'bench/*' --ignore '.data/*'
 
 check: lint migrations-check schema-check

@@ -9,9 +9,13 @@ machine; as root it runs the server as a dedicated unprivileged user. The data l
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent.parent / ".data" / "postgres"
+# pgserver's platformdirs warns when XDG_RUNTIME_DIR is unset (su, CI, containers); the
+# fallback it takes is fine.
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
 
 
 def start() -> str:

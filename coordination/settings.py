@@ -6,6 +6,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -202,6 +203,17 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Languages and time
 # ---------------------------------------------------------------------------
 LANGUAGE_CODE = "fr"
+# Django has no locale data for Standard Moroccan Tamazight; declare it so that adding
+# ("zgh", _("Tamazight")) to LANGUAGES and translating its catalogue is all it takes.
+LANG_INFO.setdefault(
+    "zgh",
+    {
+        "bidi": False,
+        "code": "zgh",
+        "name": "Standard Moroccan Tamazight",
+        "name_local": "ⵜⴰⵎⴰⵣⵉⵖⵜ",
+    },
+)
 LANGUAGES = [("fr", _("French")), ("ar", _("Arabic")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "coordination" / "locale"]
 USE_I18N = True

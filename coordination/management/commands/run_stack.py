@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -20,6 +21,11 @@ DEMO_ACCOUNTS = [
     ("worker.b@example.org", "caseworker, organisation B"),
     ("worker.c@example.org", "caseworker, organisation C"),
 ]
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 class Command(BaseCommand):
@@ -56,14 +62,59 @@ class Command(BaseCommand):
                 settings.CELERY_BEAT_SCHEDULE_FILENAME,
             ],
         }
-        processes = {
-            name: subprocess.Popen(cmd, start_new_session=True)
-            for name, cmd in commands.items()
-        }
-        url = f"http://{host if host not in ('0.0.0.0', '') else '127.0.0.1'}:{port}/"
+        # Ctrl-C, SIGTERM and a closed terminal (SIGHUP) all stop the stack. The children
+        # run in sessions of their own, so only this process receives them and stops the
+        # children in order (celery finishes its running tasks first).
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, _interrupt)
+        processes: dict[str, subprocess.Popen] = {}
+        try:
+            for name, cmd in commands.items():
+                processes[name] = subprocess.Popen(cmd, start_new_session=True)
+            self.stdout.write(self.banner(host, port))
+            while all(proc.poll() is None for proc in processes.values()):
+                time.sleep(0.5)
+            failed = [
+                name for name, proc in processes.items() if proc.poll() is not None
+            ]
+            self.stderr.write(f"{', '.join(failed)} stopped; stopping the rest.")
+        except KeyboardInterrupt:
+            self.stdout.write(
+                "\nStopping the web server, the worker and its scheduler…"
+            )
+        finally:
+            self.stop(processes)
+        embedded = str(settings.EMBEDDED_PG_DIR) in settings.DATABASE_URL
+        self.stdout.write(
+            "Stopped. The embedded PostgreSQL keeps running for next time "
+            "(python -m coordination.embedded_db stop stops it)."
+            if embedded
+            else "Stopped."
+        )
+
+    def stop(self, processes: dict[str, subprocess.Popen]) -> None:
+        """SIGTERM each child, wait up to 15 s, then SIGKILL what is left of its group."""
+        for sig in STOP_SIGNALS:
+            signal.signal(
+                sig, signal.SIG_IGN
+            )  # a second Ctrl-C must not cut this short
+        for proc in processes.values():
+            if proc.poll() is None:
+                proc.terminate()  # celery stops its pool and beat by itself
+        deadline = time.monotonic() + 15
+        for proc in processes.values():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+    def banner(self, host: str, port: str) -> str:
+        """The URL, the demo accounts, the broker and how to stop."""
+        shown_host = host if host not in ("0.0.0.0", "") else "127.0.0.1"
         lines = [
             "",
-            f"Tansiq is running at {url}",
+            f"Tansiq is running at http://{shown_host}:{port}/",
             "Demo accounts (password: tansiq-demo):",
             *[f"  {email:<28} {role}" for email, role in DEMO_ACCOUNTS],
             ""
@@ -78,28 +129,4 @@ class Command(BaseCommand):
             "Press Ctrl-C to stop the web server, the worker and its scheduler.",
             "",
         ]
-        self.stdout.write("\n".join(lines))
-
-        def stop(*_):
-            for proc in processes.values():
-                if proc.poll() is None:
-                    os.killpg(proc.pid, signal.SIGTERM)
-            deadline = time.monotonic() + 10
-            for proc in processes.values():
-                try:
-                    proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-
-        signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
-        try:
-            while all(proc.poll() is None for proc in processes.values()):
-                time.sleep(0.5)
-            failed = [
-                name for name, proc in processes.items() if proc.poll() is not None
-            ]
-            self.stderr.write(f"{', '.join(failed)} stopped; stopping the rest.")
-        except KeyboardInterrupt:
-            self.stdout.write("\nStopping…")
-        finally:
-            stop()
+        return "\n".join(lines)
