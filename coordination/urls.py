@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
+
+# The admin signs in through allauth (rate limits, MFA).
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", include("coordination.app_urls")),
