@@ -1,20 +1,31 @@
-"""DRF plumbing: pagination and the error format of API.md. Imports no viewset."""
+"""DRF plumbing: pagination, the error format of API.md and its schema. Imports no
+viewset (DRF imports the pagination class while importing its own views)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .exceptions import Conflict
 
+NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY  # "non_field_errors"
+
 
 class Pagination(PageNumberPagination):
+    """`?page=` and `?page_size=` (at most 1000); `{count, next, previous, results}`."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 1000
@@ -22,23 +33,35 @@ class Pagination(PageNumberPagination):
 
 class ConflictError(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
+    default_detail = gettext_lazy(
+        "This action conflicts with the current state of the object."
+    )
     default_code = "conflict"
 
 
-def _as_api_exception(exc):
+class UnprocessableError(exceptions.APIException):
+    """Well-formed but unusable, e.g. an Idempotency-Key reused with another body."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = gettext_lazy("The request cannot be processed.")
+    default_code = "unprocessable"
+
+
+def _as_api_exception(exc: Exception) -> Exception:
+    """Domain and Django exceptions as DRF's, so one handler shapes them all."""
     if isinstance(exc, Conflict):
         return ConflictError(str(exc.message))
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             return exceptions.ValidationError(
                 {
-                    k: [str(m) for e in v for m in e.messages]
-                    for k, v in exc.error_dict.items()
+                    NON_FIELD if field == NON_FIELD_ERRORS else field: [
+                        str(m) for e in errors for m in e.messages
+                    ]
+                    for field, errors in exc.error_dict.items()
                 }
             )
-        return exceptions.ValidationError(
-            {"non_field_errors": [str(m) for m in exc.messages]}
-        )
+        return exceptions.ValidationError({NON_FIELD: [str(m) for m in exc.messages]})
     if isinstance(exc, DjangoPermissionDenied):
         return exceptions.PermissionDenied(str(exc) or None)
     if isinstance(exc, Http404):
@@ -46,25 +69,72 @@ def _as_api_exception(exc):
     return exc
 
 
-def exception_handler(exc, context):
+def _flatten(detail: Any, prefix: str, into: dict[str, list[str]]) -> None:
+    """Nested serializer errors as flat `field.sub` keys, each a list of messages;
+    a list field's per-item errors stay under the field's own name."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            if isinstance(key, int):  # ListField / many=True: {index: errors}
+                _flatten(value, prefix, into)
+            else:
+                _flatten(value, f"{prefix}.{key}" if prefix else key, into)
+    elif isinstance(detail, list):
+        for index, item in enumerate(detail):
+            if isinstance(item, dict):  # a list of nested objects
+                if item:
+                    _flatten(item, f"{prefix}.{index}" if prefix else str(index), into)
+            else:
+                _flatten(item, prefix, into)
+    else:
+        into.setdefault(prefix or NON_FIELD, []).append(str(detail))
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
     """Shape every error as {"errors": {field: [messages], "non_field_errors": [...]}}."""
     exc = _as_api_exception(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        return None  # an unexpected error: a 500, reported as such
     data = response.data
-    if isinstance(exc, exceptions.ValidationError):
-        if isinstance(data, list):
-            errors = {"non_field_errors": data}
-        else:
-            errors = dict(data)
-            if "detail" in errors and len(errors) == 1:
-                errors = {"non_field_errors": [errors["detail"]]}
-    else:
-        detail = data.get("detail", _("Error.")) if isinstance(data, dict) else data
-        errors = {"non_field_errors": [detail]}
-    response.data = {"errors": errors}
+    if isinstance(data, dict) and list(data) == ["detail"]:
+        data = data["detail"]  # DRF's {"detail": …} for one message
+    errors: dict[str, list[str]] = {}
+    _flatten(data, "", errors)
+    response.data = {"errors": errors or {NON_FIELD: [_("Error.")]}}
     return response
 
 
-__all__ = ["ConflictError", "Pagination", "Response", "exception_handler"]
+class ErrorSerializer(serializers.Serializer):
+    """API.md's error body (for the schema only)."""
+
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text='Messages per field, and under "non_field_errors" for the request as a whole.',
+    )
+
+
+def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
+    """Schema entries for the error statuses an operation may answer."""
+    descriptions = {
+        400: "Invalid input: a translated message per field.",
+        401: "No or invalid credentials.",
+        403: "The user may see the object but may not do this.",
+        404: "No such object, or not visible to the user.",
+        409: "The object's state does not allow this.",
+        422: "Idempotency-Key reused with another request body.",
+        429: "Throttled: retry after the number of seconds in Retry-After.",
+    }
+    return {
+        code: OpenApiResponse(ErrorSerializer, description=descriptions[code])
+        for code in codes
+    }
+
+
+__all__ = [
+    "ConflictError",
+    "ErrorSerializer",
+    "Pagination",
+    "UnprocessableError",
+    "error_responses",
+    "exception_handler",
+]

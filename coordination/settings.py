@@ -142,6 +142,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "coordination.tasks.clear_expired_sessions_task",
         "schedule": 24 * 3600.0,
     },
+    # Idempotency-Key replays are kept for a day; drop the expired ones hourly.
+    "purge-idempotency-keys": {
+        "task": "coordination.tasks.purge_expired_idempotency_keys_task",
+        "schedule": 3600.0,
+    },
 }
 
 # ---------------------------------------------------------------------------

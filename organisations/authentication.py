@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pghistory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
@@ -38,7 +39,11 @@ class OrganisationTokenAuthentication(authentication.TokenAuthentication):
             or now - token.last_used_at > LAST_USED_RESOLUTION
         ):
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        # The token acts for its organisation, whatever the owner chose in the browser.
         user._token_organisation = token.organisation
+        # The audit trail records which token made a change (the user is added by
+        # pghistory's middleware when DRF sets request.user).
+        pghistory.context(api_token=token.pk)
         return (user, token)
 
     def authenticate_header(self, request) -> str:

@@ -412,6 +412,14 @@ class Invitation(TimeStampedModel):
         return "expired" if self.is_expired else "pending"
 
 
+class JoinRequestQuerySet(models.QuerySet["JoinRequest"]):
+    def visible_to(self, user) -> JoinRequestQuerySet:
+        """Requests to join hold a contact's details: coordinators only."""
+        if not user.is_authenticated or not user.is_coordinator:
+            return self.none()
+        return self
+
+
 @pghistory.track(
     pghistory.InsertEvent(), pghistory.UpdateEvent(), exclude=["updated_at"]
 )
@@ -448,6 +456,8 @@ class JoinRequest(TimeStampedModel):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    objects = JoinRequestQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from coordination.models import Province, Region, Sector
 
-from .models import LANGUAGE_CHOICES, Organisation, User
+from .models import LANGUAGE_CHOICES, Membership, Organisation, User
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
@@ -16,7 +17,10 @@ class OrganisationSerializer(serializers.ModelSerializer):
         slug_field="code", many=True, queryset=Region.objects.all(), required=False
     )
     provinces = serializers.SlugRelatedField(
-        slug_field="code", many=True, queryset=Province.objects.all(), required=False
+        slug_field="code",
+        many=True,
+        queryset=Province.objects.select_related("region"),
+        required=False,
     )
     sectors = serializers.SlugRelatedField(
         slug_field="code", many=True, queryset=Sector.objects.all(), required=False
@@ -24,7 +28,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
     languages = serializers.ListField(
         child=serializers.ChoiceField(choices=LANGUAGE_CHOICES), required=False
     )
-    verified_at = serializers.DateTimeField(read_only=True)
+    verified_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = Organisation
@@ -61,53 +65,69 @@ class OrganisationSerializer(serializers.ModelSerializer):
         ]
 
     def validate(self, attrs):
+        """Provinces of operation lie in the organisation's regions (as changed)."""
         regions = attrs.get("regions")
         provinces = attrs.get("provinces")
-        if provinces is not None:
-            region_codes = {
-                r.code
-                for r in (
-                    regions
-                    if regions is not None
-                    else self.instance.regions.all()
-                    if self.instance
-                    else []
-                )
-            }
-            outside = [p.code for p in provinces if p.region.code not in region_codes]
-            if outside:
-                raise serializers.ValidationError(
-                    {
-                        "provinces": [
-                            _(
-                                "Province %(codes)s is outside the organisation's regions."
-                            )
-                            % {"codes": ", ".join(outside)}
-                        ]
-                    }
-                )
+        if regions is None and provinces is None:
+            return attrs
+        if regions is None:
+            regions = list(self.instance.regions.all()) if self.instance else []
+        if provinces is None:
+            provinces = (
+                list(self.instance.provinces.select_related("region"))
+                if self.instance
+                else []
+            )
+        region_ids = {r.pk for r in regions}
+        outside = sorted(p.code for p in provinces if p.region_id not in region_ids)
+        if outside:
+            # Report it on the field the request changed.
+            field = "provinces" if "provinces" in attrs else "regions"
+            raise serializers.ValidationError(
+                {
+                    field: [
+                        _("Provinces outside the organisation's regions: %(codes)s.")
+                        % {"codes": ", ".join(outside)}
+                    ]
+                }
+            )
         return attrs
 
 
-class MembershipBriefSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="organisation.id")
-    code = serializers.CharField(source="organisation.code")
-    name = serializers.CharField(source="organisation.name")
-    role = serializers.CharField()
+class MembershipBriefSerializer(serializers.ModelSerializer):
+    """One of the user's organisations, with their role there."""
+
+    id = serializers.IntegerField(source="organisation.id", read_only=True)
+    code = serializers.CharField(source="organisation.code", read_only=True)
+    name = serializers.CharField(source="organisation.name", read_only=True)
+    role_label = serializers.CharField(source="get_role_display", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "code", "name", "role", "role_label"]
+        read_only_fields = ["role"]
+
+
+class ActingOrganisationField(serializers.PrimaryKeyRelatedField):
+    """The organisation the user acts for, by id (a property, not a column)."""
+
+    def use_pk_only_optimization(self) -> bool:
+        return False
 
 
 class MeSerializer(serializers.ModelSerializer):
-    role = serializers.CharField(
-        source="platform_role", read_only=True, allow_null=True
+    role = serializers.SerializerMethodField(
+        help_text="The platform role (coordinator, observer), or null."
     )
     organisations = MembershipBriefSerializer(
         source="memberships_list", many=True, read_only=True
     )
-    organisation = serializers.PrimaryKeyRelatedField(
+    organisation = ActingOrganisationField(
         source="acting_organisation",
         queryset=Organisation.objects.filter(is_active=True),
         required=False,
         allow_null=False,
+        help_text="The id of the organisation the user acts for (one of `organisations`).",
     )
 
     class Meta:
@@ -115,7 +135,10 @@ class MeSerializer(serializers.ModelSerializer):
         fields = ["email", "name", "language", "role", "organisations", "organisation"]
         read_only_fields = ["email"]
 
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["role"] = instance.platform_role or None
-        return data
+    @extend_schema_field(
+        serializers.ChoiceField(
+            choices=[r for r in User.PlatformRole.values if r], allow_null=True
+        )
+    )
+    def get_role(self, user: User) -> str | None:
+        return user.platform_role or None

@@ -584,19 +584,14 @@ class JoinRequestListView(LoginRequiredMixin, ListView):
         return super().dispatch(request, *args, **kwargs)
 
 
-class JoinRequestDetailView(LoginRequiredMixin, DetailView):
-    """One request to join, with the approve and reject forms."""
+class JoinRequestDetailView(LoginRequiredMixin, VisibleToUserMixin, DetailView):
+    """One request to join, with the approve and reject forms (coordinators)."""
 
     template_name = "organisations/joinrequest_detail.html"
     queryset = JoinRequest.objects.select_related(
         "decided_by", "organisation"
     ).prefetch_related("regions", "sectors")
     context_object_name = "join_request"
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            _require_coordinator_page(request.user)
-        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -606,7 +601,9 @@ class JoinRequestDetailView(LoginRequiredMixin, DetailView):
 
 
 def _decide_join_request(request, pk: int, *, approve: bool):
-    join_request = get_object_or_404(JoinRequest.objects.all(), pk=pk)
+    join_request = get_object_or_404(
+        JoinRequest.objects.visible_to(request.user), pk=pk
+    )
     prefix = "approve" if approve else "reject"
     form = JoinRequestDecisionForm(request.POST, prefix=prefix)
     try:

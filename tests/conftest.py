@@ -27,6 +27,12 @@ def _clean_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The cast's passwords are hashed in every test; the real hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def oriental(db):
     return Region.objects.get(code="02")
@@ -136,7 +142,7 @@ def token_b(focal_b, org_b) -> str:
 
 
 @pytest.fixture
-def api_as():
+def api_as(db):
     """An API client logged in as a user (session), or anonymous with None."""
 
     def make(user=None, token: str | None = None) -> APIClient:
@@ -151,7 +157,7 @@ def api_as():
 
 
 @pytest.fixture
-def client_as(client):
+def client_as(db):
     """A page client logged in as a user (None: anonymous)."""
     from django.test import Client
 

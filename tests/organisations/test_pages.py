@@ -682,12 +682,19 @@ def test_a_decided_request_cannot_be_decided_again(
     assert any(m.level_tag == "error" for m in response.context["messages"])
 
 
-def test_a_caseworker_cannot_decide(client_as, worker_a, join_request):
-    response = client_as(worker_a).post(
+@pytest.mark.parametrize("who", ["worker_a", "focal_a", "observer"])
+def test_only_coordinators_see_or_decide_a_request(
+    client_as, request, who, join_request
+):
+    client = client_as(request.getfixturevalue(who))
+
+    page = client.get(reverse("organisations:join_request", args=[join_request.pk]))
+    response = client.post(
         reverse("organisations:join_request_approve", args=[join_request.pk])
     )
 
-    assert response.status_code == 403
+    assert page.status_code == 404
+    assert response.status_code == 404
     join_request.refresh_from_db()
     assert join_request.status == "pending"
 
