@@ -15,7 +15,7 @@ from .models import LANGUAGE_CHOICES, Organisation
 class OrganisationFilter(UpdatedSinceFilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     kind = django_filters.ChoiceFilter(
-        choices=Organisation.Kind.choices, label=_("Kind")
+        choices=Organisation.Kind.choices, label=_("Kind"), empty_label=_("All")
     )
     region = django_filters.ModelChoiceFilter(
         field_name="regions",
@@ -30,7 +30,10 @@ class OrganisationFilter(UpdatedSinceFilterSet):
         label=_("Sector"),
     )
     language = django_filters.ChoiceFilter(
-        choices=LANGUAGE_CHOICES, method="filter_language", label=_("Language")
+        choices=LANGUAGE_CHOICES,
+        method="filter_language",
+        label=_("Language"),
+        empty_label=_("All"),
     )
     verified = django_filters.BooleanFilter(label=_("Verified"))
 

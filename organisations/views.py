@@ -105,8 +105,6 @@ class OrganisationListView(LoginRequiredMixin, VisibleToUserMixin, FilterView):
         for name in ("region", "sector"):
             fields[name].label_from_instance = lambda row: row.name
             fields[name].empty_label = _("All")
-        for name in ("kind", "language"):
-            fields[name].choices = [("", _("All")), *list(fields[name].choices)[1:]]
         fields["verified"].widget.choices = [
             ("unknown", _("All")),
             ("true", _("Verified only")),
