@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
+from django.utils import translation
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
@@ -52,4 +54,9 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     # No request context: the database or a context processor may be what failed.
-    return HttpResponseServerError(loader.get_template("500.html").render())
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    context = {
+        "LANGUAGE_CODE": language,
+        "LANGUAGE_BIDI": translation.get_language_bidi(),
+    }
+    return HttpResponseServerError(loader.get_template("500.html").render(context))

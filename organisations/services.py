@@ -225,7 +225,12 @@ def find_invitation(key: str) -> Invitation:
 
 @transaction.atomic
 def accept_invitation(
-    key: str, *, user: User | None = None, name: str = "", password: str = ""
+    key: str,
+    *,
+    user: User | None = None,
+    name: str = "",
+    password: str = "",
+    language: str | None = None,
 ) -> User:
     """Accept an invitation: as a logged-in user with the invited address, or by creating
     the account (the link proves the address, so it counts as verified)."""
@@ -244,7 +249,9 @@ def accept_invitation(
             raise ValidationError(
                 _("An account already exists for this address.")
             ) from exc
-        user.language = User.Language.FR
+        if language in User.Language.values:
+            user.language = language
+            user.save(update_fields=["language", "updated_at"])
     elif user.email.lower() != invitation.email.lower():
         raise PermissionDenied(_("This invitation was sent to another e-mail address."))
     EmailAddress.objects.update_or_create(

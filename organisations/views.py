@@ -3,6 +3,7 @@ API tokens, audit trail, personal profile. Views handle HTTP; services decide.""
 
 from __future__ import annotations
 
+from allauth.account.internal.flows.login import record_authentication
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.db.models import Case, DateTimeField, IntegerField, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import translation
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
@@ -528,11 +530,15 @@ def invitation_accept(request, key: str):
                 key,
                 name=form.cleaned_data["name"],
                 password=form.cleaned_data["password1"],
+                language=translation.get_language(),
             )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             login(request, new_user, backend=LOGIN_BACKEND)
+            # Tell allauth a password sign-in just happened, so setting up MFA right
+            # away does not ask for the password that was just chosen.
+            record_authentication(request, new_user, "password", email=new_user.email)
             messages.success(request, _("Welcome to Tansiq! Your account is ready."))
             return redirect("home")
     context["form"] = form
