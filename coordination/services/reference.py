@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from .models import Province, Region, Sector, ServiceType
-from .reference import SECTORS
+from coordination.models import Province, Region, Sector, ServiceType
+from coordination.reference import SECTORS
 
 
 @transaction.atomic
