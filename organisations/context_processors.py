@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from coordination.models import Notification
+
 
 def navigation(request) -> dict:
     user = getattr(request, "user", None)
@@ -14,4 +16,8 @@ def navigation(request) -> dict:
         "acting_organisation": user.acting_organisation,
         "acting_membership": user.acting_membership,
         "user_memberships": user.memberships_list,
+        # The bell in the navigation: one indexed count per page.
+        "unread_notifications": Notification.objects.filter(recipient=user)
+        .unread()
+        .count(),
     }
