@@ -6,6 +6,7 @@ import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .geography import Province, Region, Sector, ServiceType, TimeStampedModel
@@ -95,6 +96,9 @@ class Emergency(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"emergency-{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("emergencies:detail", args=[self.pk])
 
 
 @pghistory.track(
@@ -272,6 +276,9 @@ class Alert(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"alert-{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("emergencies:alert", args=[self.pk])
 
 
 @pghistory.track(
