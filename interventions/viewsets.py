@@ -1,0 +1,352 @@
+"""API: the shared 4W. Everyone signed in reads it; an organisation's members write its
+own interventions. Edits need `If-Match: "<version>"`."""
+
+from __future__ import annotations
+
+import json
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import exceptions, mixins, renderers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from coordination.drf import error_responses
+from coordination.exceptions import PermissionDenied, ValidationError
+from coordination.idempotency import IdempotentWritesMixin
+from coordination.permissions import VisibleToUserMixin
+
+from .analysis import analyse
+from .exports import HEADER_LANGUAGES, export_response
+from .filters import InterventionFilter
+from .models import COUNTS, Intervention
+from .serializers import (
+    AnalysisQuerySerializer,
+    AnalysisSerializer,
+    ImportReportSerializer,
+    ImportRequestSerializer,
+    InterventionSerializer,
+    ProgressSerializer,
+)
+from .services import (
+    PreconditionFailed,
+    create_intervention,
+    import_interventions,
+    record_progress,
+    require_writer,
+    start_import,
+    update_intervention,
+)
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class PreconditionRequiredError(exceptions.APIException):
+    status_code = 428
+    default_detail = gettext_lazy(
+        'Send the version you edited in an If-Match header, e.g. If-Match: "3".'
+    )
+    default_code = "precondition_required"
+
+
+class PreconditionFailedError(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = PreconditionFailed.default_message
+    default_code = "precondition_failed"
+
+
+class _FileRenderer(renderers.BaseRenderer):
+    """Lets `?format=csv|xlsx` choose an export; errors are still JSON."""
+
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return b"" if data is None else json.dumps(data).encode()
+
+
+class CSVRenderer(_FileRenderer):
+    media_type = "text/csv"
+    format = "csv"
+
+
+class XLSXRenderer(_FileRenderer):
+    media_type = XLSX_TYPE
+    format = "xlsx"
+
+
+def _api_keys(error: ValidationError) -> ValidationError:
+    """The service names counts `targeted_total`; the API calls them `targeted.total`."""
+    if not hasattr(error, "error_dict"):
+        return error
+    renamed = {}
+    for field, errors in error.error_dict.items():
+        prefix, _sep, part = field.partition("_")
+        if prefix in ("targeted", "reached") and part in COUNTS:
+            field = f"{prefix}.{part}"
+        renamed[field] = errors
+    return ValidationError(renamed)
+
+
+def _if_match_version(request) -> int:
+    header = request.headers.get("If-Match")
+    if header is None or not header.strip():
+        raise PreconditionRequiredError
+    value = header.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise PreconditionFailedError(
+            _('If-Match must be the version you edited, in quotes, e.g. If-Match: "3".')
+        )
+    return int(value)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List interventions (the shared 4W)",
+        description="Every signed-in member, observer and coordinator reads all "
+        "interventions, ordered by `updated_at, id` (or `?ordering=`).",
+        responses={
+            200: InterventionSerializer(many=True),
+            **error_responses(400, 401, 429),
+        },
+    ),
+    retrieve=extend_schema(
+        summary="One intervention",
+        description="The `ETag` header carries its version.",
+        responses={200: InterventionSerializer, **error_responses(401, 404, 429)},
+    ),
+    create=extend_schema(
+        summary="Log an intervention",
+        description="For the organisation the caller acts for (a token's own). "
+        "Reference data by code; the activity must belong to the sector and the "
+        "province to the region; the counts' parts never exceed their total.",
+        responses={
+            201: InterventionSerializer,
+            **error_responses(400, 401, 403, 409, 422, 429),
+        },
+    ),
+    partial_update=extend_schema(
+        summary="Edit an intervention",
+        description='Members of the owning organisation only. Requires `If-Match: "<version>"`: '
+        "428 without it, 412 when someone saved a newer version first.",
+        parameters=[
+            OpenApiParameter(
+                "If-Match",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description='The version edited, in quotes: `"3"`.',
+            )
+        ],
+        responses={
+            200: InterventionSerializer,
+            412: OpenApiResponse(description="Someone saved a newer version first."),
+            428: OpenApiResponse(description="If-Match is missing."),
+            **error_responses(400, 401, 403, 404, 409, 422, 429),
+        },
+    ),
+)
+class InterventionViewSet(
+    IdempotentWritesMixin,
+    VisibleToUserMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The shared 4W; organisations POST and PATCH their own interventions."""
+
+    queryset = (
+        Intervention.objects.select_related(
+            "organisation", "emergency", "sector", "activity", "region", "province"
+        )
+        .prefetch_related("partners")
+        .order_by("updated_at", "id")
+    )
+    serializer_class = InterventionSerializer
+    filterset_class = InterventionFilter
+    lookup_value_regex = r"[0-9]+"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        response["ETag"] = f'"{response.data["version"]}"'
+        return response
+
+    def update(self, request, *args, **kwargs):
+        kwargs["partial"] = True  # PATCH only: no PUT
+        instance = self.get_object()  # an invisible row is a 404, before anything
+        require_writer(request.user, instance.organisation)  # then 403, then 428
+        self.if_match = _if_match_version(request)
+        response = super().update(request, *args, **kwargs)
+        response["ETag"] = f'"{response.data["version"]}"'
+        return response
+
+    def perform_create(self, serializer):
+        try:
+            serializer.instance = create_intervention(
+                actor=self.request.user, data=serializer.validated_data
+            )
+        except ValidationError as error:
+            raise _api_keys(error) from None
+
+    def perform_update(self, serializer):
+        try:
+            serializer.instance = update_intervention(
+                serializer.instance,
+                actor=self.request.user,
+                data=serializer.validated_data,
+                version=self.if_match,
+            )
+        except PreconditionFailed:
+            raise PreconditionFailedError from None
+        except ValidationError as error:
+            raise _api_keys(error) from None
+
+    @extend_schema(
+        summary="Report progress",
+        description="People reached since the previous report, dated; added to the "
+        "intervention's `reached` figures. Members of the owning organisation only.",
+        request=ProgressSerializer,
+        responses={
+            201: ProgressSerializer,
+            **error_responses(400, 401, 403, 404, 409, 422, 429),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def progress(self, request, pk=None):
+        """Add a dated progress report."""
+        intervention = self.get_object()
+        body = ProgressSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        update = record_progress(
+            intervention,
+            actor=request.user,
+            reported_on=data.pop("reported_on"),
+            note=data.pop("note", ""),
+            counts=data,
+        )
+        return Response(ProgressSerializer(update).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Export the 4W (CSV or XLSX)",
+        description="Exactly the rows the list returns for the same filters, in the "
+        "import's columns (so an export can be imported back). `hxl=1` adds the HXL "
+        "hashtag row under the headers (`#reached+disabled` is a custom attribute). "
+        "Cells starting with = + - @ are prefixed with a quote in CSV.",
+        parameters=[
+            OpenApiParameter("format", str, enum=["csv", "xlsx"], default="csv"),
+            OpenApiParameter("hxl", bool, default=False),
+            OpenApiParameter("headers", str, enum=list(HEADER_LANGUAGES), default="fr"),
+        ],
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, XLSX_TYPE): OpenApiTypes.BINARY,
+            **error_responses(400, 401, 429),
+        },
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        renderer_classes=[CSVRenderer, XLSXRenderer, renderers.JSONRenderer],
+    )
+    def export(self, request):
+        """The filtered list as a spreadsheet."""
+        file_format = request.query_params.get("format", "csv")
+        queryset = self.filter_queryset(self.get_queryset())
+        language = request.query_params.get("headers", "fr")
+        return export_response(
+            queryset,
+            file_format="xlsx" if file_format == "xlsx" else "csv",
+            hxl=request.query_params.get("hxl", "") in ("1", "true", "yes"),
+            language=language if language in HEADER_LANGUAGES else "fr",
+        )
+
+    def handle_exception(self, exc):
+        if getattr(self, "action", None) == "export":
+            # An export's errors are JSON like every other error.
+            self.request.accepted_renderer = renderers.JSONRenderer()
+            self.request.accepted_media_type = "application/json"
+        return super().handle_exception(exc)
+
+    @extend_schema(
+        summary="Import a spreadsheet (CSV or XLSX)",
+        description="For the caller's organisation. With `dry_run=1` every row is "
+        "checked and the report lists every error by row and column; nothing is "
+        "saved. Without it, the file is imported whole or not at all (400 with "
+        "`rows.<row>.<column>` errors); rows whose reference (`#meta+id`) is known "
+        "update their intervention instead of duplicating it.",
+        request={"multipart/form-data": ImportRequestSerializer},
+        responses={
+            200: ImportReportSerializer,
+            **error_responses(400, 401, 403, 422, 429),
+        },
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def import_file(self, request):
+        """Check or import a spreadsheet."""
+        organisation = request.user.acting_organisation
+        if organisation is None:
+            raise PermissionDenied(
+                _("Act for an organisation to import its interventions.")
+            )
+        require_writer(request.user, organisation)  # before reading the upload
+        body = ImportRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        dry_run = body.validated_data["dry_run"]
+        record = start_import(actor=request.user, upload=body.validated_data["file"])
+        record = import_interventions(record, actor=request.user, dry_run=dry_run)
+        report = record.report
+        if report["file_error"]:
+            raise exceptions.ValidationError({"file": [report["file_error"]]})
+        if not report["valid"] and not dry_run:
+            errors: dict[str, list[str]] = {
+                "file": [
+                    _(
+                        "The file was not imported: %(count)d errors. Correct them "
+                        "and send it again."
+                    )
+                    % {"count": report["error_count"]}
+                ]
+            }
+            for item in report["errors"]:
+                errors.setdefault(f"rows.{item['row']}.{item['column']}", []).append(
+                    item["message"]
+                )
+            raise exceptions.ValidationError(errors)
+        return Response(ImportReportSerializer(report).data)
+
+    @extend_schema(
+        summary="Gaps and overlaps",
+        description="For an emergency or a period: regions and sectors with declared "
+        "needs and no active intervention (gaps), and provinces where three or more "
+        "organisations run the same activity on the same days (overlaps).",
+        parameters=[AnalysisQuerySerializer],
+        responses={200: AnalysisSerializer, **error_responses(400, 401, 429)},
+    )
+    @action(detail=False, methods=["get"])
+    def gaps(self, request):
+        """Gap and overlap analysis."""
+        query = AnalysisQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        result = analyse(
+            emergency=data.get("emergency"),
+            start=data.get("period_start"),
+            end=data.get("period_end"),
+        )
+        return Response(AnalysisSerializer(result).data)
