@@ -164,3 +164,11 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    # The 4W: spreadsheet import against COPY, and the list at a million rows.
+    from bench import interventions_import
+
+    interventions_import.main()
+    # Notifications: one alert to 5,000 recipients, delivered by a real worker.
+    from bench import alert_fanout
+
+    alert_fanout.main()

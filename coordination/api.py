@@ -6,7 +6,22 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from coordination.dialogue_viewsets import (
+    CommentViewSet,
+    MeetingViewSet,
+    RecommendationViewSet,
+)
+from coordination.emergency_viewsets import (
+    AlertViewSet,
+    CapacityViewSet,
+    EmergencyViewSet,
+)
+from coordination.notification_viewsets import (
+    NotificationViewSet,
+    WebhookSubscriptionViewSet,
+)
 from coordination.viewsets import ProvinceViewSet, RegionViewSet, SectorViewSet
+from interventions.viewsets import InterventionViewSet
 from organisations.viewsets import MeView, OrganisationViewSet
 
 app_name = "api"
@@ -16,6 +31,15 @@ router.register("regions", RegionViewSet, basename="region")
 router.register("provinces", ProvinceViewSet, basename="province")
 router.register("sectors", SectorViewSet, basename="sector")
 router.register("organisations", OrganisationViewSet, basename="organisation")
+router.register("notifications", NotificationViewSet, basename="notification")
+router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
+router.register("interventions", InterventionViewSet, basename="intervention")
+router.register("emergencies", EmergencyViewSet, basename="emergency")
+router.register("capacities", CapacityViewSet, basename="capacity")
+router.register("alerts", AlertViewSet, basename="alert")
+router.register("meetings", MeetingViewSet, basename="meeting")
+router.register("recommendations", RecommendationViewSet, basename="recommendation")
+router.register("comments", CommentViewSet, basename="comment")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

@@ -372,6 +372,7 @@ class Demo:
     created: Counter[str] = field(default_factory=Counter)
     users: dict[str, User] = field(default_factory=dict)
     organisations: dict[str, Organisation] = field(default_factory=dict)
+    emergencies: list[Any] = field(default_factory=list)
 
     def get_or_create(
         self, model: type[models.Model], *, defaults: dict | None = None, **lookup
@@ -497,6 +498,479 @@ def _user(demo: Demo, email: str, **fields) -> User:
     return user
 
 
+# ---------------------------------------------------------------------------
+# Emergencies (issue 3): a cold wave in the Oriental and arrivals in Nador, with needs
+# per sector and place, capacities the organisations declared, and one alert with answers.
+# ---------------------------------------------------------------------------
+FIGUIG, JERADA = "02.251", "02.275"
+EMERGENCIES: list[dict[str, Any]] = [
+    {
+        "title": "Vague de froid dans l'Oriental",
+        "kind": "cold_wave",
+        "severity": "high",
+        "started_days_ago": 12,
+        "people_affected": 1800,
+        "provinces": [OUJDA, FIGUIG, JERADA],
+        "description": "Températures nocturnes sous zéro depuis dix jours à Oujda, Figuig "
+        "et Jerada. Des personnes migrantes dorment dehors ou dans des abris de fortune "
+        "en lisière de forêt ; les centres d'accueil sont pleins.",
+        # sector, service type, province, people in need, priority, note
+        "needs": [
+            ("shelter_nfi", "emergency_shelter", OUJDA, 350, "high", "Mise à l'abri de nuit, priorité aux familles."),
+            ("shelter_nfi", "winterisation_kit", FIGUIG, 600, "high", "Couvertures, vêtements chauds, bâches."),
+            ("shelter_nfi", "winterisation_kit", JERADA, 400, "medium", ""),
+            ("food_security", "hot_meals", OUJDA, 500, "high", "Repas chauds le soir."),
+            ("health", "primary_care", OUJDA, 250, "medium", "Infections respiratoires, engelures."),
+            ("protection", "case_management", OUJDA, 80, "medium", "Mineurs non accompagnés repérés en forêt."),
+        ],
+    },
+    {
+        "title": "Arrivées de personnes migrantes à Nador",
+        "kind": "mass_arrival",
+        "severity": "medium",
+        "started_days_ago": 4,
+        "people_affected": 420,
+        "provinces": [NADOR],
+        "description": "Arrivées nombreuses en quelques jours, dont des femmes enceintes et "
+        "des enfants seuls ; besoins de premiers soins, d'hygiène et d'orientation.",
+        "needs": [
+            ("health", "emergency_care", NADOR, 120, "high", ""),
+            ("wash", "hygiene_kit", NADOR, 420, "medium", ""),
+            ("food_security", "food_kit", NADOR, 420, "medium", ""),
+            ("child_protection", "best_interests", NADOR, 35, "high", "Enfants non accompagnés."),
+            ("legal_aid", "civil_documentation", NADOR, 60, "low", ""),
+        ],
+    },
+]  # fmt: skip
+
+# organisation, emergency (index), sector, service type, province, what, quantity, declared by
+CAPACITIES: list[tuple[str, int, str, str, str, str, int, str]] = [
+    ("org-a", 0, "shelter_nfi", "emergency_shelter", OUJDA, "Places d'hébergement d'urgence", 40, "focal.a@example.org"),
+    ("org-a", 0, "food_security", "hot_meals", OUJDA, "Repas chauds par soir", 200, "worker.a@example.org"),
+    ("oimh", 0, "shelter_nfi", "winterisation_kit", FIGUIG, "Kits d'hiver", 300, "coordinator@example.org"),
+    ("org-b", 0, "health", "primary_care", OUJDA, "Consultations de soins primaires par semaine", 60, "focal.b@example.org"),
+    ("org-c", 1, "wash", "hygiene_kit", NADOR, "Kits d'hygiène", 150, "worker.c@example.org"),
+    ("org-c", 1, "shelter_nfi", "emergency_shelter", NADOR, "Places d'hébergement d'urgence", 20, "worker.c@example.org"),
+    ("org-b", 1, "health", "emergency_care", NADOR, "Équipe mobile de soins d'urgence", 1, "worker.b@example.org"),
+]  # fmt: skip
+
+ALERT_MESSAGE = (
+    "Vague de froid : plus de 350 personnes sans abri la nuit à Oujda, besoins de kits "
+    "d'hiver à Figuig et Jerada. Pouvez-vous mobiliser des places d'hébergement, des "
+    "kits ou des repas chauds d'ici 48 heures ? Répondez sur Tansiq."
+)
+# organisation, who answers, response, note
+ALERT_ANSWERS = [
+    ("org-a", "focal.a@example.org", "respond", "40 places d'hébergement à Oujda dès ce soir et 200 repas chauds par soir."),
+    ("org-c", "worker.c@example.org", "cannot_respond", "Nos équipes sont mobilisées à Nador pour les arrivées."),
+]  # fmt: skip
+
+
+def seed_emergencies(demo: Demo) -> None:
+    """Two emergencies with needs per sector and place; capacities organisations declared."""
+    from coordination.models import Capacity, Emergency, Need, ServiceType
+
+    oriental = Region.objects.get(code="02")
+    provinces = {p.code: p for p in Province.objects.filter(region=oriental)}
+    sectors = {s.code: s for s in Sector.objects.all()}
+    service_types = {t.code: t for t in ServiceType.objects.all()}
+    for spec in EMERGENCIES:
+        emergency, created = demo.get_or_create(
+            Emergency,
+            title=spec["title"],
+            defaults={
+                "kind": spec["kind"],
+                "severity": spec["severity"],
+                "status": Emergency.Status.ACTIVE,
+                "started_on": (
+                    demo.now - timedelta(days=spec["started_days_ago"])
+                ).date(),
+                "people_affected": spec["people_affected"],
+                "description": spec["description"],
+                "created_by": demo.coordinator,
+            },
+        )
+        if created:
+            emergency.regions.set([oriental])
+            emergency.provinces.set([provinces[c] for c in spec["provinces"]])
+        for sector, service_type, province, people, priority, note in spec["needs"]:
+            demo.get_or_create(
+                Need,
+                emergency=emergency,
+                sector=sectors[sector],
+                service_type=service_types[service_type],
+                region=oriental,
+                province=provinces[province],
+                defaults={
+                    "people_in_need": people,
+                    "priority": priority,
+                    "note": note,
+                },
+            )
+        demo.emergencies.append(emergency)
+    for org, index, sector, service_type, province, what, quantity, by in CAPACITIES:
+        demo.get_or_create(
+            Capacity,
+            organisation=demo.organisations[org],
+            emergency=demo.emergencies[index],
+            description=what,
+            defaults={
+                "sector": sectors[sector],
+                "service_type": service_types[service_type],
+                "quantity": quantity,
+                "region": oriental,
+                "province": provinces[province],
+                "as_of": (demo.now - timedelta(days=1)).date(),
+                "created_by": demo.users[by],
+            },
+        )
+
+
+def seed_alerts(demo: Demo) -> None:
+    """The coordinator's alert about the cold wave (shelter and food) to the matching
+    organisations, sent through the service so members find it in their inbox, and two
+    answers: one can respond, one cannot."""
+    from coordination.models import Alert, AlertRecipient
+    from coordination.services import answer_alert, send_alert
+
+    cold_wave = demo.emergencies[0]
+    alert = Alert.objects.filter(emergency=cold_wave, message=ALERT_MESSAGE).first()
+    if alert is None:
+        alert = send_alert(
+            actor=demo.coordinator,
+            emergency=cold_wave,
+            message=ALERT_MESSAGE,
+            sectors=list(
+                Sector.objects.filter(code__in=["shelter_nfi", "food_security"])
+            ),
+        )
+        demo.count(Alert)
+    for org_code, email, response, note in ALERT_ANSWERS:
+        recipient = AlertRecipient.objects.filter(
+            alert=alert, organisation=demo.organisations[org_code]
+        ).first()
+        if recipient is not None and recipient.answered_at is None:
+            user = User.objects.get(pk=demo.users[email].pk)
+            answer_alert(alert, actor=user, response=response, note=note)
+
+
+def seed_notification_settings(demo: Demo) -> None:
+    """Notification settings to try: B's caseworker gets referral news and mentions in
+    a daily digest rather than at once; A's caseworker has read what the alert told them."""
+    from coordination.models import Notification, NotificationPreference
+    from coordination.services import (
+        mark_notification_read,
+        set_notification_preferences,
+    )
+
+    worker_b = demo.users.get("worker.b@example.org")
+    if (
+        worker_b is not None
+        and not NotificationPreference.objects.filter(user=worker_b).exists()
+    ):
+        modes = {
+            Notification.Kind.MENTION: NotificationPreference.Mode.DIGEST,
+            Notification.Kind.REFERRAL_ACCEPTED: NotificationPreference.Mode.DIGEST,
+            Notification.Kind.REFERRAL_COMPLETED: NotificationPreference.Mode.DIGEST,
+            Notification.Kind.MEETING_INVITATION: NotificationPreference.Mode.OFF,
+        }
+        set_notification_preferences(worker_b, actor=worker_b, modes=modes)
+        for _ in modes:
+            demo.count(NotificationPreference)
+    worker_a = demo.users.get("worker.a@example.org")
+    if worker_a is not None:
+        for notification in Notification.objects.filter(recipient=worker_a).unread():
+            mark_notification_read(notification, actor=worker_a)
+
+
+# ---------------------------------------------------------------------------
+# Interventions (the 4W): a few hundred, generated with a fixed seed so every run
+# produces the same ones; each has a stable reference (demo-0001…) in its organisation.
+# ---------------------------------------------------------------------------
+DEMO_INTERVENTIONS = 320
+FUNDERS = ["Union européenne", "OIM", "HCR", "UNICEF", "Coopération espagnole",
+           "Fonds propres", "Ministère délégué chargé des MRE", ""]  # fmt: skip
+
+
+def seed_interventions(demo: Demo) -> None:
+    """A few hundred realistic interventions across regions, sectors, statuses and
+    organisations; those in the Oriental during the demo emergencies are linked to them.
+    Created only where the organisation has no intervention with that reference."""
+    import random
+
+    from coordination.models import Emergency, ServiceType
+    from interventions.models import Intervention
+
+    rng = random.Random(4)  # deterministic: the same demo on every machine
+    today = demo.now.date()
+    activities = list(ServiceType.objects.select_related("sector").order_by("code"))
+    provinces = list(Province.objects.select_related("region").order_by("code"))
+    orgs = sorted(demo.organisations.values(), key=lambda o: o.code)
+    if not (activities and provinces and orgs):
+        return
+    by_org = {
+        org.pk: list(org.provinces.all()) or [p for p in provinces if p.region_id in {r.pk for r in org.regions.all()}] or provinces
+        for org in orgs
+    }  # fmt: skip
+    members = {
+        m.organisation_id: m.user
+        for m in Membership.objects.filter(organisation__in=orgs).select_related("user")
+    }
+    emergencies = {
+        e.pk: e
+        for e in Emergency.objects.filter(
+            title__in=[
+                "Vague de froid dans l'Oriental",
+                "Arrivées de personnes migrantes à Nador",
+            ]
+        ).order_by("pk")
+    }
+    # A demo reference is made once, whichever organisation it went to.
+    existing = set(
+        Intervention.objects.filter(external_ref__startswith="demo-").values_list(
+            "external_ref", flat=True
+        )
+    )
+    statuses = [("ongoing", 5), ("completed", 3), ("planned", 2), ("suspended", 1)]
+    new = []
+    for n in range(1, DEMO_INTERVENTIONS + 1):
+        org = orgs[n % len(orgs)] if n % 3 else rng.choice(orgs)
+        province = rng.choice(by_org[org.pk])
+        activity = rng.choice(activities)
+        status = rng.choices([s for s, _w in statuses], [w for _s, w in statuses])[0]
+        start = today - timedelta(days=rng.randint(0, 420))
+        if status == "planned":
+            start = today + timedelta(days=rng.randint(3, 60))
+        end = (
+            None
+            if status == "ongoing" and rng.random() < 0.5
+            else start + timedelta(days=rng.randint(14, 180))
+        )
+        if status == "completed" and end > today:
+            start, end = (
+                start - (end - today) - timedelta(days=1),
+                today - timedelta(days=1),
+            )
+        parts = [rng.randint(0, 120) for _ in range(4)]
+        total = sum(parts) + rng.randint(0, 20)
+        share = {
+            "planned": 0,
+            "ongoing": rng.uniform(0.2, 0.9),
+            "completed": rng.uniform(0.8, 1.0),
+            "suspended": rng.uniform(0, 0.4),
+        }[status]
+        reached = [int(p * share) for p in parts]
+        emergency = next(
+            (e for e in emergencies.values() if province.region.code == "02" and start >= e.started_on and rng.random() < 0.6),
+            None,
+        )  # fmt: skip
+        ref = f"demo-{n:04d}"
+        if ref in existing:
+            continue
+        new.append(
+            Intervention(
+                organisation=org, emergency=emergency, sector=activity.sector, activity=activity,
+                region=province.region, province=province, start_date=start, end_date=end,
+                status=status, modality=rng.choice(["in_kind", "cash", "service", "service"]),
+                targeted_women=parts[0], targeted_men=parts[1], targeted_girls=parts[2], targeted_boys=parts[3],
+                targeted_disabled=rng.randint(0, total // 10), targeted_total=total,
+                reached_women=reached[0], reached_men=reached[1], reached_girls=reached[2], reached_boys=reached[3],
+                reached_disabled=min(int(rng.randint(0, total // 10) * share), sum(reached)), reached_total=sum(reached),
+                funding_source=rng.choice(FUNDERS), external_ref=ref,
+                description=f"{activity.name_fr} — {province.name_fr}",
+                created_by=members.get(org.pk, demo.coordinator),
+            )
+        )  # fmt: skip
+    Intervention.objects.bulk_create(new, batch_size=500)
+    if new:
+        with translation.override(None):
+            demo.created[str(Intervention._meta.verbose_name_plural)] += len(new)
+
+
+# ---------------------------------------------------------------------------
+# Dialogue (issue 7): the Rabat workshop of 15 December 2022 on the four themes (organised
+# by AIR, the fictional counterpart of Handicap International, with OIMH's support), its
+# recommendations in every state (some overdue), the 2023 follow-up meeting, discussions.
+# ---------------------------------------------------------------------------
+WORKSHOP_TITLE = (
+    "Atelier de coordination des interventions d'urgence des organisations de la "
+    "société civile"
+)
+FOLLOW_UP_TITLE = "Réunion de suivi des recommandations de l'atelier de Rabat"
+WORKSHOP_PARTICIPANTS = [
+    "org-a", "org-b", "org-c", "atmt", "ufms", "ccac", "omad", "fep", "air", "oimh",
+    "fiej", "drs-oriental", "en-nador", "oumo", "donnees-solidaires", "fems",
+]  # fmt: skip
+FOLLOW_UP_PARTICIPANTS = ["org-a", "org-b", "air", "oimh", "drs-oriental", "en-nador", "donnees-solidaires"]  # fmt: skip
+WORKSHOP_AGENDA = (
+    "9h00 Ouverture : OIMH et AIR\n"
+    "9h30 Bilan des interventions d'urgence de l'hiver 2021-2022\n"
+    "10h30 Travaux de groupe sur les quatre thèmes : préparation et réponse, "
+    "coordination entre acteurs publics, coordination entre services, référencement et "
+    "identification des bénéficiaires\n"
+    "14h00 Restitution des groupes : atouts et limites\n"
+    "15h30 Recommandations opérationnelles et suites à donner\n"
+    "16h30 Clôture"
+)
+WORKSHOP_MINUTES = (
+    "À l'occasion de la semaine du migrant, l'atelier a réuni des associations, des "
+    "associations de migrants, des organisations internationales, des partenaires "
+    "techniques et des services publics pour bâtir une plateforme de dialogue inclusive "
+    "sur les interventions d'urgence.\n\n"
+    "Les groupes ont dressé le bilan des atouts (réactivité des associations locales, "
+    "connaissance du terrain, médiateurs interculturels) et des limites (absence de "
+    "stocks pré-positionnés, interlocuteurs publics mal identifiés, fiches de "
+    "référencement différentes d'une structure à l'autre, retours rares après un "
+    "référencement).\n\n"
+    "Les participants ont retenu des recommandations opérationnelles multidimensionnelles "
+    "(humaines et sociales, techniques, médiatiques, juridiques, éthiques, économiques, "
+    "politiques et institutionnelles), suivies sur Tansiq."
+)
+FOLLOW_UP_MINUTES = (
+    "Point d'étape six mois après l'atelier : la réunion trimestrielle est lancée, la "
+    "cartographie des services avance, le point focal santé n'est pas encore désigné. "
+    "Les porteurs mettent à jour l'avancement de leurs recommandations sur Tansiq."
+)
+# text, meeting (0 workshop, 1 follow-up), theme, dimensions, addressed to, owner,
+# person in charge, due (days from today, or an ISO date), status, updates
+# (author, text, new status or ""), days without news (for "stuck" ones)
+RECOMMENDATIONS: list[tuple] = [
+    ("Mettre en place un mécanisme d'alerte précoce partagé entre associations et autorités locales pour les vagues de froid et les arrivées nombreuses.", 0, "preparedness_response", ["technical", "institutional"], ["oimh", "drs-oriental"], "oimh", None, -120, "in_progress", [("coordinator@example.org", "Liste de diffusion d'alerte créée ; reste à y associer les autorités locales de Figuig et Jerada.", "")], 90),
+    ("Constituer des stocks d'urgence pré-positionnés (kits d'hiver, kits d'hygiène) à Oujda et Nador, avec un inventaire tenu à jour sur Tansiq.", 0, "preparedness_response", ["economic", "technical"], ["org-a", "org-c"], "org-a", "focal.a@example.org", 30, "adopted", [("focal.a@example.org", "Local de stockage identifié à Oujda ; devis des kits demandés.", "")], 0),
+    ("Désigner un point focal « migration » dans chaque délégation régionale de la santé et diffuser ses coordonnées aux associations.", 0, "public_actors_coordination", ["institutional", "political"], ["drs-oriental"], "drs-oriental", "observer@example.org", -30, "adopted", [], 75),
+    ("Organiser une réunion trimestrielle de coordination entre services publics et associations dans l'Oriental.", 0, "public_actors_coordination", ["institutional"], ["drs-oriental", "en-nador", "oimh"], "oimh", None, "2023-06-30", "implemented", [("coordinator@example.org", "Première réunion tenue le 20 juin 2023 ; la suivante est prévue en septembre.", "")], 0),
+    ("Cartographier les services disponibles (santé, hébergement, protection) par province et tenir la cartographie à jour dans le répertoire de Tansiq.", 0, "services_coordination", ["technical"], ["donnees-solidaires", "org-b"], "donnees-solidaires", None, "2023-12-31", "implemented", [("coordinator@example.org", "Répertoire des services publié pour l'Oriental et Rabat-Salé-Kénitra.", "")], 0),
+    ("Harmoniser les fiches de référencement entre associations et structures de santé, avec un consentement recueilli et tracé à chaque référencement.", 0, "referral_identification", ["legal", "ethical"], ["org-b", "drs-oriental", "omad"], "org-b", "focal.b@example.org", 14, "adopted", [("focal.b@example.org", "Modèle commun rédigé avec l'OMAD ; test en cours dans deux centres de santé d'Oujda.", "in_progress")], 0),
+    ("Former les intervenants de première ligne à l'identification des vulnérabilités (handicap avec le Washington Group Short Set, mineurs non accompagnés, victimes de traite).", 0, "referral_identification", ["human_social", "technical"], ["air", "fep"], "air", None, -60, "in_progress", [("coordinator@example.org", "Deux sessions tenues à Oujda ; Nador et Tanger restent à programmer.", "")], 120),
+    ("Garantir une réponse sous 72 heures aux référencements urgents et mesurer ce délai chaque trimestre.", 0, "referral_identification", ["institutional", "ethical"], ["org-a", "org-b", "org-c"], "org-b", None, 90, "proposed", [], 0),
+    ("Créer une ligne de financement d'urgence souple, mobilisable en 48 heures par les associations locales.", 0, "preparedness_response", ["economic", "political"], ["fems", "oimh"], "fems", None, 60, "proposed", [], 0),
+    ("Associer les associations de migrants aux cellules de crise locales lors des urgences.", 0, "public_actors_coordination", ["political", "human_social"], ["ufms", "ccac", "en-nador"], "ccac", None, -10, "adopted", [], 0),
+    ("Diffuser des messages d'information multilingues (français, anglais, bambara, wolof) sur les services d'urgence par les radios communautaires.", 0, "services_coordination", ["media", "human_social"], ["ufms", "atmt"], "ufms", None, "2023-09-30", "dropped", [("coordinator@example.org", "Abandonnée au profit d'une campagne sur les réseaux sociaux, moins coûteuse et plus suivie.", "")], 0),
+    ("Établir un protocole de prise en charge des mineurs non accompagnés entre l'Entraide nationale et les associations de protection de l'enfance.", 0, "referral_identification", ["legal", "institutional"], ["en-nador", "fep", "fiej"], "fiej", None, 45, "in_progress", [], 0),
+    ("Publier chaque trimestre un tableau de bord du suivi des recommandations sur Tansiq.", 1, "other", ["media", "institutional"], ["donnees-solidaires"], "donnees-solidaires", None, 20, "proposed", [], 0),
+]  # fmt: skip
+# (meeting index, or "r<n>" for the n-th recommendation; author; text)
+DIALOGUE_COMMENTS = [
+    (0, "coordinator@example.org", "Merci à toutes et à tous pour cette journée. Les recommandations sont en ligne : signalez ici vos avancées et vos difficultés."),
+    (0, "focal.a@example.org", "Nous pouvons accueillir le stock d'Oujda dans nos locaux. @focal.b@example.org, pouvez-vous confirmer pour les kits d'hygiène de Nador ?"),
+    ("r2", "observer@example.org", "La désignation du point focal est en cours de validation à la Direction régionale ; nous partagerons ses coordonnées dès la nomination."),
+    ("r5", "worker.b@example.org", "Le modèle de fiche (version 2) est ici : https://smm.example.org/fiche-referencement"),
+    ("r5", "focal.a@example.org", "Merci ! Nous le testons à l'accueil de jour dès la semaine prochaine."),
+]  # fmt: skip
+
+
+def _dialogue_meetings(demo: Demo) -> list:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from coordination.models import Meeting
+    from coordination.services import dialogue
+
+    orgs = demo.organisations
+    casablanca = ZoneInfo("Africa/Casablanca")
+    specs = [
+        (WORKSHOP_TITLE, datetime(2022, 12, 15, 9, tzinfo=casablanca), 8, "workshop", "Rabat, hôtel partenaire (salle Atlas)", "", "air", list(Meeting.Theme.values)[:4], WORKSHOP_AGENDA, WORKSHOP_MINUTES, WORKSHOP_PARTICIPANTS),
+        (FOLLOW_UP_TITLE, datetime(2023, 6, 20, 10, tzinfo=casablanca), 2, "meeting", "Rabat", "https://visio.example.org/suivi-rabat", "oimh", ["public_actors_coordination", "services_coordination"], "Point d'étape sur chaque recommandation de l'atelier de décembre 2022.", FOLLOW_UP_MINUTES, FOLLOW_UP_PARTICIPANTS),
+    ]  # fmt: skip
+    meetings = []
+    for (title, starts, hours, kind, place, online_url, organiser, themes, agenda,
+         minutes, codes) in specs:  # fmt: skip
+        meeting = Meeting.objects.filter(title=title).first()
+        if meeting is None:
+            meeting = dialogue.create_meeting(
+                actor=demo.coordinator,
+                data={
+                    "title": title,
+                    "kind": kind,
+                    "starts_at": starts,
+                    "ends_at": starts + timedelta(hours=hours),
+                    "place": place,
+                    "online_url": online_url,
+                    "organiser": orgs[organiser],
+                    "themes": themes,
+                    "agenda": agenda,
+                    "minutes": minutes,
+                    "participants": [orgs[c] for c in codes],
+                },
+            )
+            # Past meetings: attendance as recorded (the donor could not come).
+            dialogue.record_attendance(
+                meeting,
+                actor=demo.coordinator,
+                present=[orgs[c] for c in codes if c != "fems"],
+            )
+            demo.count(Meeting)
+        meetings.append(meeting)
+    return meetings
+
+
+def seed_dialogue(demo: Demo) -> None:
+    """The Rabat workshop and its follow-up meeting, their recommendations in various
+    states with progress, and discussion threads; through the services, so owners and
+    addressees find them in their inbox."""
+    from datetime import date
+
+    from coordination.models import Comment, Recommendation
+    from coordination.services import dialogue
+
+    orgs = demo.organisations
+    meetings = _dialogue_meetings(demo)
+    today = demo.now.date()
+    recommendations = []
+    for (text, meeting_index, theme, dimensions, addressees, owner, person, due,
+         status, updates, quiet_days) in RECOMMENDATIONS:  # fmt: skip
+        recommendation = Recommendation.objects.filter(text=text).first()
+        if recommendation is None:
+            meeting = meetings[meeting_index]
+            due_date = (
+                date.fromisoformat(due)
+                if isinstance(due, str)
+                else today + timedelta(days=due)
+            )
+            recommendation = dialogue.create_recommendation(
+                actor=demo.coordinator,
+                data={
+                    "text": text,
+                    "meeting": meeting,
+                    "theme": theme,
+                    "dimensions": dimensions,
+                    "addressed_to": [orgs[c] for c in addressees],
+                    "owner": orgs[owner],
+                    "owner_user": demo.users[person] if person else None,
+                    "due_date": max(due_date, meeting.starts_on),
+                    "status": status,
+                    "evidence": ["/emergencies/"]
+                    if theme == "preparedness_response"
+                    else [],
+                },
+            )
+            demo.count(Recommendation)
+            for email, update_text, new_status in updates:
+                dialogue.add_progress_update(
+                    recommendation,
+                    actor=User.objects.get(pk=demo.users[email].pk),
+                    text=update_text,
+                    status=new_status or None,
+                )
+            if quiet_days:
+                # Stuck on purpose: no news for a while (the board marks it).
+                Recommendation.objects.filter(pk=recommendation.pk).update(
+                    last_activity_at=demo.now - timedelta(days=quiet_days)
+                )
+        recommendations.append(recommendation)
+
+    for where, email, body in DIALOGUE_COMMENTS:
+        target = (
+            recommendations[int(where[1:])]
+            if isinstance(where, str)
+            else meetings[where]
+        )
+        author = User.objects.get(pk=demo.users[email].pk)
+        if not Comment.objects.filter(author=author, body=body).exists():
+            dialogue.post_comment(target, actor=author, body=body)
+            demo.count(Comment)
+
+
 # Run in this order; later issues append theirs (services, interventions, referrals…).
 STEPS: list[Callable[[Demo], None]] = [
     seed_coordinator,
@@ -504,6 +978,11 @@ STEPS: list[Callable[[Demo], None]] = [
     seed_accounts,
     seed_invitations,
     seed_join_requests,
+    seed_emergencies,
+    seed_alerts,
+    seed_notification_settings,
+    seed_interventions,
+    seed_dialogue,
 ]
 
 

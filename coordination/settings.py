@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "csp",
     "coordination",
     "organisations",
+    "interventions",
 ]
 
 MIDDLEWARE = [
@@ -123,10 +124,14 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_BROKER_URL = "filesystem://"
     _broker_dir = DATA_DIR / "broker"
+    # The filesystem transport does not create its folders; every process may publish.
+    for _folder in ("queue", "processed", "control"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 
@@ -147,7 +152,37 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "coordination.tasks.purge_expired_idempotency_keys_task",
         "schedule": 3600.0,
     },
+    # Notifications: re-enqueue outbox rows left undelivered (the broker was down when
+    # their transaction committed, a worker died): an outage delays, never loses.
+    "sweep-outbox": {
+        "task": "coordination.tasks.sweep_outbox_task",
+        "schedule": 60.0,
+    },
+    # Daily digests go out at NOTIFICATION_DIGEST_HOUR in each user's time zone: an
+    # hourly run reaches every time zone at its hour.
+    "send-digests": {
+        "task": "coordination.tasks.send_digests_task",
+        "schedule": 3600.0,
+    },
+    # Recommendations: remind owners and addressees a week before the due date and once
+    # it has passed; each reminder goes once per due date, so a daily run is enough.
+    "send-recommendation-reminders": {
+        "task": "coordination.tasks.send_recommendation_reminders_task",
+        "schedule": 24 * 3600.0,
+    },
 }
+
+# ---------------------------------------------------------------------------
+# Notifications and webhooks: outbox retries, daily digest, webhook safety
+# ---------------------------------------------------------------------------
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)  # then "dead"
+OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)  # doubles
+NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=7)  # local time
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=5.0)  # seconds per delivery
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=10)
+# Webhooks may not call private, loopback or link-local addresses (SSRF) unless this is
+# set (tests use loopback receivers; a deployment with partners on its LAN may need it).
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
 
 # ---------------------------------------------------------------------------
 # Accounts (django-allauth): e-mail login, verified addresses, MFA, no open sign-up
@@ -309,6 +344,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets shared by name across apps get explicit schema names.
+    "ENUM_NAME_OVERRIDES": {
+        "InterventionStatusEnum": "interventions.models.Intervention.Status",
+        "InterventionModalityEnum": "interventions.models.Intervention.Modality",
+        "RecommendationStatusEnum": "coordination.models.Recommendation.Status",
+        "DialogueThemeEnum": "coordination.models.dialogue.Theme",
+    },
 }
 
 # ---------------------------------------------------------------------------

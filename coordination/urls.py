@@ -12,6 +12,10 @@ admin.site.login = secure_admin_login(admin.site.login)
 urlpatterns = [
     path("", include("coordination.app_urls")),
     path("organisations/", include("organisations.urls")),
+    path("interventions/", include("interventions.urls")),
+    path("emergencies/", include("coordination.emergency_urls")),
+    path("notifications/", include("coordination.notification_urls")),
+    path("", include("coordination.dialogue_urls")),  # meetings/, recommendations/
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("coordination.api")),
     path("i18n/", include("django.conf.urls.i18n")),

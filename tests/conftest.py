@@ -12,6 +12,25 @@ from organisations.services import create_api_token
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Give every non-transactional test the `django_db` marker.
+
+    pytest-django runs transactional tests (which flush the tables, reference data
+    included) after the others, but it only knows a test uses the database from its
+    marker or its static fixtures; a test that reaches the cast through
+    `request.getfixturevalue` would otherwise be sorted after the flush.
+    (Runs before pytest-django's own reordering: conftest hooks come first.)
+    """
+    for item in items:
+        fixtures = getattr(item, "fixturenames", [])
+        if item.get_closest_marker("django_db") or "transactional_db" in fixtures:
+            continue
+        if "live_server" in fixtures or item.get_closest_marker("browser"):
+            continue
+        item.add_marker(pytest.mark.django_db)
+
+
 @pytest.fixture(autouse=True)
 def _mfa_relaxed_unless_asked(settings):
     # The cast logs in with force_login; tests about MFA turn the requirement on

@@ -10,7 +10,7 @@ from rest_framework import mixins
 
 from coordination.api import router
 from coordination.idempotency import IdempotentWritesMixin
-from coordination.models import Province
+from coordination.models import Province, Region, Sector
 from organisations.models import Organisation
 
 CAST = [
@@ -52,6 +52,181 @@ def _only(allowed: dict[str, int], others: int, anonymous: int = 401) -> dict[st
 def _org(name):
     return lambda get: [get(name).pk]
 
+
+def _pk(name):
+    return lambda get: [get(name).pk]
+
+
+EMERGENCY_BODY = {
+    "title": "Vague de froid",
+    "kind": "cold_wave",
+    "regions": ["02"],
+    "started_on": "2025-01-10",
+}
+NEED_BODY = {"sector": "shelter_nfi", "region": "02", "people_in_need": 40}
+CAPACITY_BODY = {
+    "sector": "shelter_nfi",
+    "description": "Kits d'hiver",
+    "quantity": 300,
+    "region": "02",
+}
+
+
+@pytest.fixture
+def emergency(coordinator):
+    """A cold wave in the Oriental, declared by the coordinator."""
+    from coordination.services import create_emergency
+
+    return create_emergency(
+        actor=coordinator,
+        data={
+            "title": "Vague de froid",
+            "kind": "cold_wave",
+            "started_on": "2025-01-10",
+            "regions": list(Region.objects.filter(code="02")),
+        },
+    )
+
+
+@pytest.fixture
+def need(emergency, coordinator):
+    from coordination.services import add_need
+
+    return add_need(
+        emergency,
+        actor=coordinator,
+        data={
+            "sector": Sector.objects.get(code="shelter_nfi"),
+            "region": Region.objects.get(code="02"),
+            "people_in_need": 40,
+        },
+    )
+
+
+@pytest.fixture
+def capacity_b(focal_b):
+    """A capacity organisation B declared."""
+    from coordination.services import declare_capacity
+
+    return declare_capacity(
+        actor=focal_b,
+        data={
+            "sector": Sector.objects.get(code="shelter_nfi"),
+            "description": "Places",
+            "quantity": 40,
+            "region": Region.objects.get(code="02"),
+        },
+    )
+
+
+@pytest.fixture
+def alert_to_b(emergency, coordinator, org_b):
+    """An alert sent to organisation B only."""
+    from coordination.services import send_alert
+
+    return send_alert(
+        actor=coordinator, emergency=emergency, message="Alerte", recipients=[org_b]
+    )
+
+
+@pytest.fixture
+def notification_of_worker_a(worker_a, org_a):
+    """An in-app notification to A's caseworker."""
+    from coordination.services import queue_notification
+
+    [notification] = queue_notification(org_a, kind="mention", to=worker_a)
+    return notification
+
+
+@pytest.fixture
+def webhook_b(focal_b, org_b):
+    """A webhook subscription of organisation B (a public address: no network used)."""
+    from coordination.services import create_webhook_subscription
+
+    subscription, _secret = create_webhook_subscription(
+        actor=focal_b,
+        organisation=org_b,
+        url="https://93.184.215.14/hook",
+        events=["alert.created"],
+    )
+    return subscription
+
+
+WEBHOOK_BODY = {"url": "https://93.184.215.14/tansiq", "events": ["alert.answered"]}
+# Webhooks are for focal points (tokens act with their owner's role): caseworkers,
+# coordinators and observers get a 403 on every route, another organisation a 404.
+WEBHOOK_OF_B = {"focal_b": 200, "token_b": 200, "focal_a": 404}
+
+
+@pytest.fixture
+def intervention_of_a(worker_a):
+    """An intervention of organisation A: the 4W is read by all, written by A only."""
+    from coordination.models import Province, ServiceType
+    from interventions.services import create_intervention
+
+    activity = ServiceType.objects.get(code="primary_care")
+    province = Province.objects.get(code="02.411")
+    return create_intervention(
+        actor=worker_a,
+        data={
+            "sector": activity.sector,
+            "activity": activity,
+            "region": province.region,
+            "province": province,
+            "start_date": "2025-01-01",
+        },
+    )
+
+
+INTERVENTION_BODY = {
+    "sector": "health",
+    "activity": "primary_care",
+    "region": "02",
+    "start_date": "2025-01-01",
+}
+_A_WRITES = ("worker_a", "focal_a")
+
+
+@pytest.fixture
+def meeting_rabat(coordinator, org_a, org_b):
+    """A workshop A and B take part in (dialogue: read by all, run by coordinators)."""
+    from datetime import UTC, datetime
+
+    from coordination.services import create_meeting
+
+    return create_meeting(
+        actor=coordinator,
+        data={
+            "title": "Atelier de Rabat",
+            "starts_at": datetime(2022, 12, 15, 9, tzinfo=UTC),
+            "place": "Rabat",
+            "participants": [org_a, org_b],
+        },
+    )
+
+
+@pytest.fixture
+def recommendation_to_b(coordinator, meeting_rabat, org_b):
+    """A recommendation addressed to and owned by B: B follows it up."""
+    from coordination.services import create_recommendation
+
+    return create_recommendation(
+        actor=coordinator,
+        data={"text": "Harmoniser", "meeting": meeting_rabat, "owner": org_b},
+    )
+
+
+@pytest.fixture
+def comment_of_worker_a(meeting_rabat, worker_a):
+    """A comment A's caseworker posted on the workshop."""
+    from coordination.services import post_comment
+
+    return post_comment(meeting_rabat, actor=worker_a, body="Merci")
+
+
+# Recommendations: coordinators edit, B (owner) follows up; PATCH without If-Match is
+# 428 for those who may, 403 for the others.
+_FOLLOW_UP_B = ("coordinator", "focal_b", "token_b")
 
 # (route name, method, args from fixtures, body, expected status per cast member)
 ROUTES = [
@@ -121,6 +296,298 @@ ROUTES = [
         None,
         _only({"coordinator": 200}, 404),
     ),
+    # Emergencies (read by all; coordinators write), needs, capacities, alerts.
+    ("api:emergency-list", "get", None, None, _everyone(200)),
+    ("api:emergency-detail", "get", _pk("emergency"), None, _everyone(200)),
+    ("api:emergency-detail", "get", lambda get: [999999], None, _everyone(404)),
+    (
+        "api:emergency-list",
+        "post",
+        None,
+        EMERGENCY_BODY,
+        _only({"coordinator": 201}, 403),
+    ),
+    (
+        "api:emergency-detail",
+        "patch",
+        _pk("emergency"),
+        {"severity": "high"},
+        _only({"coordinator": 200}, 403),
+    ),
+    ("api:emergency-needs", "get", _pk("emergency"), None, _everyone(200)),
+    (
+        "api:emergency-needs",
+        "post",
+        _pk("emergency"),
+        NEED_BODY,
+        _only({"coordinator": 201}, 403),
+    ),
+    (
+        "api:emergency-need",
+        "patch",
+        lambda get: [get("emergency").pk, get("need").pk],
+        {"people_in_need": 7},
+        _only({"coordinator": 200}, 403),
+    ),
+    (
+        "api:emergency-need",
+        "delete",
+        lambda get: [get("emergency").pk, get("need").pk],
+        None,
+        _only({"coordinator": 204}, 403),
+    ),
+    ("api:capacity-list", "get", None, None, _everyone(200)),
+    ("api:capacity-detail", "get", _pk("capacity_b"), None, _everyone(200)),
+    (
+        "api:capacity-list",
+        "post",
+        None,
+        CAPACITY_BODY,
+        _only({"coordinator": 403, "observer": 403}, 201),
+    ),
+    (
+        "api:capacity-detail",
+        "patch",
+        _pk("capacity_b"),
+        {"quantity": 30},
+        _only({"focal_b": 200, "token_b": 200}, 403),
+    ),
+    (
+        "api:capacity-detail",
+        "delete",
+        _pk("capacity_b"),
+        None,
+        _only({"focal_b": 204, "token_b": 204}, 403),
+    ),
+    ("api:alert-list", "get", None, None, _everyone(200)),
+    (
+        "api:alert-detail",
+        "get",
+        _pk("alert_to_b"),
+        None,
+        _only({"coordinator": 200, "focal_b": 200, "token_b": 200}, 404),
+    ),
+    (
+        "api:alert-list",
+        "post",
+        None,
+        lambda get: {"emergency": get("emergency").pk, "message": "Alerte"},
+        _only({"coordinator": 201}, 403),
+    ),
+    (
+        "api:alert-preview",
+        "post",
+        None,
+        lambda get: {"emergency": get("emergency").pk, "message": "Alerte"},
+        _only({"coordinator": 200}, 403),
+    ),
+    (
+        "api:alert-answer",
+        "post",
+        _pk("alert_to_b"),
+        {"response": "respond", "note": "OK"},
+        _only({"focal_b": 200, "token_b": 200, "coordinator": 403}, 404),
+    ),
+    (
+        "api:alert-recipients",
+        "get",
+        _pk("alert_to_b"),
+        None,
+        _only({"coordinator": 200, "focal_b": 403, "token_b": 403}, 404),
+    ),
+    # Notifications: one's own inbox only.
+    ("api:notification-list", "get", None, None, _everyone(200)),
+    (
+        "api:notification-detail",
+        "get",
+        _pk("notification_of_worker_a"),
+        None,
+        _only({"worker_a": 200}, 404),
+    ),
+    (
+        "api:notification-read",
+        "post",
+        _pk("notification_of_worker_a"),
+        None,
+        _only({"worker_a": 200}, 404),
+    ),
+    ("api:notification-read-all", "post", None, None, _everyone(200)),
+    # Webhooks of the acting organisation, for its focal points.
+    (
+        "api:webhook-list",
+        "get",
+        None,
+        None,
+        _only({"focal_a": 200, "focal_b": 200, "token_b": 200}, 403),
+    ),
+    (
+        "api:webhook-list",
+        "post",
+        None,
+        WEBHOOK_BODY,
+        _only({"focal_a": 201, "focal_b": 201, "token_b": 201}, 403),
+    ),
+    ("api:webhook-detail", "get", _pk("webhook_b"), None, _only(WEBHOOK_OF_B, 403)),
+    (
+        "api:webhook-detail",
+        "patch",
+        _pk("webhook_b"),
+        {"events": ["alert.created", "alert.answered"]},
+        _only(WEBHOOK_OF_B, 403),
+    ),
+    (
+        "api:webhook-deliveries",
+        "get",
+        _pk("webhook_b"),
+        None,
+        _only(WEBHOOK_OF_B, 403),
+    ),
+    (
+        "api:webhook-detail",
+        "delete",
+        _pk("webhook_b"),
+        None,
+        _only({"focal_b": 204, "token_b": 204, "focal_a": 404}, 403),
+    ),
+    # The 4W: everyone signed in reads; the owning organisation writes (PATCH without
+    # If-Match is 428 for it, 403 for the others, who may not edit at all).
+    ("api:intervention-list", "get", None, None, _everyone(200)),
+    (
+        "api:intervention-list",
+        "post",
+        None,
+        INTERVENTION_BODY,
+        _only({"coordinator": 403, "observer": 403}, 201),
+    ),
+    ("api:intervention-detail", "get", _pk("intervention_of_a"), None, _everyone(200)),
+    (
+        "api:intervention-detail",
+        "patch",
+        _pk("intervention_of_a"),
+        {"commune": "Lazaret"},
+        _only(dict.fromkeys(_A_WRITES, 428), 403),
+    ),
+    (
+        "api:intervention-progress",
+        "post",
+        _pk("intervention_of_a"),
+        {"women": 1},
+        _only(dict.fromkeys(_A_WRITES, 201), 403),
+    ),
+    ("api:intervention-export", "get", None, None, _everyone(200)),
+    (
+        "api:intervention-import-file",
+        "post",
+        None,
+        {"dry_run": True},
+        _only({"coordinator": 403, "observer": 403}, 415),
+    ),
+    ("api:intervention-gaps", "get", None, None, _everyone(400)),
+    # Dialogue: meetings, recommendations (read by all), comments (own edits).
+    ("api:meeting-list", "get", None, None, _everyone(200)),
+    ("api:meeting-detail", "get", _pk("meeting_rabat"), None, _everyone(200)),
+    ("api:meeting-detail", "get", lambda get: [999999], None, _everyone(404)),
+    (
+        "api:meeting-list",
+        "post",
+        None,
+        {"title": "Suivi", "starts_at": "2023-06-20T10:00:00Z", "place": "Rabat"},
+        _only({"coordinator": 201}, 403),
+    ),
+    (
+        "api:meeting-detail",
+        "patch",
+        _pk("meeting_rabat"),
+        {"minutes": "Compte rendu"},
+        _only({"coordinator": 200}, 403),
+    ),
+    (
+        "api:meeting-invite",
+        "post",
+        _pk("meeting_rabat"),
+        None,
+        _only({"coordinator": 200}, 403),
+    ),
+    (
+        "api:meeting-attendance",
+        "post",
+        _pk("meeting_rabat"),
+        {"present": []},
+        _only({"coordinator": 200}, 403),
+    ),
+    ("api:recommendation-list", "get", None, None, _everyone(200)),
+    (
+        "api:recommendation-detail",
+        "get",
+        _pk("recommendation_to_b"),
+        None,
+        _everyone(200),
+    ),
+    (
+        "api:recommendation-list",
+        "post",
+        None,
+        {"text": "Former les intervenants"},
+        _only({"coordinator": 201}, 403),
+    ),
+    (
+        "api:recommendation-detail",
+        "patch",
+        _pk("recommendation_to_b"),
+        {"status": "adopted"},
+        _only(dict.fromkeys(_FOLLOW_UP_B, 428), 403),
+    ),
+    (
+        "api:recommendation-updates",
+        "get",
+        _pk("recommendation_to_b"),
+        None,
+        _everyone(200),
+    ),
+    (
+        "api:recommendation-updates",
+        "post",
+        _pk("recommendation_to_b"),
+        {"text": "Modèle rédigé"},
+        _only(dict.fromkeys(_FOLLOW_UP_B, 201), 403),
+    ),
+    ("api:comment-list", "get", None, None, _everyone(200)),
+    ("api:comment-detail", "get", _pk("comment_of_worker_a"), None, _everyone(200)),
+    (
+        "api:comment-list",
+        "post",
+        None,
+        lambda get: {"meeting": get("meeting_rabat").pk, "body": "Bonjour"},
+        _everyone(201),
+    ),
+    (
+        "api:comment-list",
+        "post",
+        None,
+        {"recommendation": 999999, "body": "Bonjour"},
+        _everyone(404),
+    ),
+    (
+        "api:comment-detail",
+        "patch",
+        _pk("comment_of_worker_a"),
+        {"body": "Merci beaucoup"},
+        _only({"worker_a": 200}, 403),
+    ),
+    (
+        "api:comment-hide",
+        "post",
+        _pk("comment_of_worker_a"),
+        {"reason": "Hors sujet"},
+        _only({"coordinator": 200}, 403),
+    ),
+    (
+        "api:comment-detail",
+        "delete",
+        _pk("comment_of_worker_a"),
+        None,
+        _only({"worker_a": 204}, 403),
+    ),
     ("api:schema", "get", None, None, _everyone(200, anonymous=200)),
     ("api:docs", "get", None, None, _everyone(200, anonymous=200)),
 ]
@@ -163,6 +630,8 @@ def test_access(
     else:
         client = api_as(request.getfixturevalue(who))
     url = reverse(name, args=args(request.getfixturevalue) if args else None)
+    if callable(body):  # a body that names fixtures' rows
+        body = body(request.getfixturevalue)
 
     response = getattr(client, method)(url, body, format="json")
 

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from .dialogue import (
+    Comment,
+    Meeting,
+    Participation,
+    Recommendation,
+    RecommendationUpdate,
+)
 from .emergencies import Alert, AlertRecipient, Capacity, Emergency, Need
 from .geography import (
     NamedReference,
@@ -12,18 +19,33 @@ from .geography import (
     TimeStampedModel,
 )
 from .idempotency import IdempotencyKey
+from .notifications import (
+    Notification,
+    NotificationPreference,
+    OutboxMessage,
+    WebhookSubscription,
+)
 
 __all__ = [
     "Alert",
     "AlertRecipient",
     "Capacity",
+    "Comment",
     "Emergency",
     "IdempotencyKey",
+    "Meeting",
     "NamedReference",
     "Need",
+    "Notification",
+    "NotificationPreference",
+    "OutboxMessage",
+    "Participation",
     "Province",
+    "Recommendation",
+    "RecommendationUpdate",
     "Region",
     "Sector",
     "ServiceType",
     "TimeStampedModel",
+    "WebhookSubscription",
 ]
