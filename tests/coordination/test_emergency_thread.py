@@ -29,7 +29,10 @@ def test_emergency_page_shows_its_thread_and_members_can_comment(
     page = client.get(reverse("emergencies:detail", args=[emergency.pk]))
     response = client.post(
         reverse("api:comment-list"),
-        {"emergency": emergency.pk, "body": "Nous avons 20 couvertures <b>en stock</b>."},
+        {
+            "emergency": emergency.pk,
+            "body": "Nous avons 20 couvertures <b>en stock</b>.",
+        },
         content_type="application/json",
     )
     again = client.get(reverse("emergencies:detail", args=[emergency.pk]))
