@@ -99,7 +99,7 @@ class Meeting(TimeStampedModel):
         verbose_name=_("participating organisations and public bodies"),
     )
     themes = ArrayField(
-        models.CharField(max_length=40, choices=Theme.choices),
+        models.CharField(max_length=40, choices=Theme),
         default=list,
         blank=True,
         verbose_name=_("themes"),
@@ -247,7 +247,7 @@ class Recommendation(TimeStampedModel):
         verbose_name=_("meeting"),
     )
     theme = models.CharField(
-        _("theme"), max_length=40, choices=Theme.choices, default=Theme.OTHER
+        _("theme"), max_length=40, choices=Theme, default=Theme.OTHER
     )
     dimensions = ArrayField(
         models.CharField(max_length=20, choices=Dimension.choices),
