@@ -8,7 +8,7 @@ Any page can show a thread: put `comment_thread(request, obj)` in its context as
 from __future__ import annotations
 
 import csv
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -398,70 +398,11 @@ def meeting_attendance(request, pk: int):
     return redirect(meeting.get_absolute_url() + "#participants")
 
 
-def _ics_text(value: str) -> str:
-    """Escape a TEXT value (RFC 5545 §3.3.11)."""
-    return (
-        value.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-    )
-
-
-def _ics_fold(line: str) -> str:
-    """Fold a content line at 75 octets without splitting a UTF-8 character."""
-    out, current = [], b""
-    for char in line:
-        encoded = char.encode()
-        if len(current) + len(encoded) > (75 if not out else 74):
-            out.append(current)
-            current = b""
-        current += encoded
-    out.append(current)
-    return "\r\n ".join(part.decode() for part in out)
-
-
-def meeting_ics(meeting: Meeting) -> str:
-    """The meeting as an iCalendar (RFC 5545) event, times in UTC."""
-
-    def utc(moment) -> str:
-        return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-    site = settings.SITE_URL.rstrip("/")
-    host = site.split("://", 1)[-1].split("/", 1)[0] or "tansiq"
-    ends = meeting.ends_at or meeting.starts_at + timedelta(hours=2)
-    description = meeting.agenda
-    if meeting.online_url:
-        description = f"{meeting.online_url}\n\n{description}".strip()
-    location = meeting.place or meeting.online_url
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Tansiq//Dialogue//FR",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        "BEGIN:VEVENT",
-        f"UID:meeting-{meeting.pk}@{host}",
-        f"DTSTAMP:{utc(meeting.updated_at)}",
-        f"DTSTART:{utc(meeting.starts_at)}",
-        f"DTEND:{utc(ends)}",
-        f"SUMMARY:{_ics_text(meeting.title)}",
-        f"URL:{site}{meeting.get_absolute_url()}",
-    ]
-    if location:
-        lines.append(f"LOCATION:{_ics_text(location)}")
-    if description:
-        lines.append(f"DESCRIPTION:{_ics_text(description)}")
-    lines += ["END:VEVENT", "END:VCALENDAR"]
-    return "".join(_ics_fold(line) + "\r\n" for line in lines)
-
-
 @login_required
 def meeting_ics_download(request, pk: int):
     meeting = get_object_or_404(Meeting.objects.visible_to(request.user), pk=pk)
     response = HttpResponse(
-        meeting_ics(meeting), content_type="text/calendar; charset=utf-8"
+        meeting.to_ics(), content_type="text/calendar; charset=utf-8"
     )
     response["Content-Disposition"] = (
         f'attachment; filename="tansiq-meeting-{meeting.pk}.ics"'

@@ -5,6 +5,7 @@ recommendations. Every change is recorded by pghistory triggers (the audit trail
 from __future__ import annotations
 
 import re
+from datetime import UTC, timedelta
 
 import pghistory
 from django.conf import settings
@@ -61,6 +62,65 @@ class MeetingQuerySet(models.QuerySet["Meeting"]):
 
     def upcoming(self, now=None) -> MeetingQuerySet:
         return self.filter(starts_at__gte=now or timezone.now())
+
+
+def _ics_text(value: str) -> str:
+    """Escape a TEXT value (RFC 5545 §3.3.11)."""
+    return (
+        value.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+    )
+
+
+def _ics_fold(line: str) -> str:
+    """Fold a content line at 75 octets without splitting a UTF-8 character."""
+    out, current = [], b""
+    for char in line:
+        encoded = char.encode()
+        if len(current) + len(encoded) > (75 if not out else 74):
+            out.append(current)
+            current = b""
+        current += encoded
+    out.append(current)
+    return "\r\n ".join(part.decode() for part in out)
+
+
+def _meeting_ics(meeting: Meeting) -> str:
+    """The meeting as an iCalendar (RFC 5545) event, times in UTC."""
+
+    def utc(moment) -> str:
+        return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+    site = settings.SITE_URL.rstrip("/")
+    host = site.split("://", 1)[-1].split("/", 1)[0] or "tansiq"
+    ends = meeting.ends_at or meeting.starts_at + timedelta(hours=2)
+    description = meeting.agenda
+    if meeting.online_url:
+        description = f"{meeting.online_url}\n\n{description}".strip()
+    location = meeting.place or meeting.online_url
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Tansiq//Dialogue//FR",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
+        f"UID:meeting-{meeting.pk}@{host}",
+        f"DTSTAMP:{utc(meeting.updated_at)}",
+        f"DTSTART:{utc(meeting.starts_at)}",
+        f"DTEND:{utc(ends)}",
+        f"SUMMARY:{_ics_text(meeting.title)}",
+        f"URL:{site}{meeting.get_absolute_url()}",
+    ]
+    if location:
+        lines.append(f"LOCATION:{_ics_text(location)}")
+    if description:
+        lines.append(f"DESCRIPTION:{_ics_text(description)}")
+    lines += ["END:VEVENT", "END:VCALENDAR"]
+    return "".join(_ics_fold(line) + "\r\n" for line in lines)
 
 
 @pghistory.track(
@@ -128,6 +188,14 @@ class Meeting(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("dialogue:meeting_detail", args=[self.pk])
+
+    def to_ics(self) -> str:
+        """The meeting as an iCalendar (RFC 5545) event, for calendars."""
+        return _meeting_ics(self)
+
+    def email_attachments(self) -> list[tuple[str, str, str]]:
+        """Files the notification e-mails about this meeting carry (its .ics)."""
+        return [(f"tansiq-meeting-{self.pk}.ics", self.to_ics(), "text/calendar")]
 
     @property
     def theme_labels(self) -> list[str]:

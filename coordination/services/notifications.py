@@ -437,6 +437,10 @@ def _send_email(message: OutboxMessage, *, connection=None) -> None:
         connection=connection,
     )
     email.attach_alternative(html, "text/html")
+    target = message.notification.target if message.notification_id else None
+    # A target may bring files along, e.g. a meeting invitation its .ics.
+    for filename, content, mimetype in getattr(target, "email_attachments", list)():
+        email.attach(filename, content, mimetype)
     email.send()
 
 

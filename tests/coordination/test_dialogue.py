@@ -129,7 +129,7 @@ def test_invitations_notify_members_and_observers_once(
         dialogue.invite_participants(meeting, actor=coordinator)
 
 
-def test_an_invitation_email_links_the_calendar_file(
+def test_an_invitation_email_carries_and_links_the_calendar_file(
     meeting, coordinator, worker_a, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False):
@@ -143,6 +143,11 @@ def test_an_invitation_email_links_the_calendar_file(
     [email] = mail.outbox
     assert "Atelier de Rabat" in email.subject
     assert f"/meetings/{meeting.pk}/ics/" in email.body
+    [(filename, calendar, mimetype)] = email.attachments
+    assert filename == f"tansiq-meeting-{meeting.pk}.ics"
+    assert mimetype == "text/calendar"
+    assert calendar.startswith("BEGIN:VCALENDAR\r\n")
+    assert "SUMMARY:Atelier de Rabat" in calendar
 
 
 def test_adding_participants_invites_only_the_new_ones(
