@@ -22,3 +22,14 @@
     }
   });
 })();
+
+// On a phone the main navigation is one row that scrolls sideways: bring the current
+// page's tab into view.
+(function () {
+  "use strict";
+  var current = document.querySelector(".main-nav [aria-current='page']");
+  var list = current && current.closest("ul");
+  if (list && list.scrollWidth > list.clientWidth) {
+    current.scrollIntoView({ block: "nearest", inline: "center" });
+  }
+})();
