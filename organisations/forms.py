@@ -9,17 +9,25 @@ from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from coordination.models import Province, Region, Sector
+from coordination.models import Province, Region, Sector, ServiceType
 
 from .models import (
     LANGUAGE_CHOICES,
+    VULNERABILITY_CHOICES,
     Invitation,
     JoinRequest,
     Membership,
     Organisation,
+    Service,
     User,
 )
-from .services import PROFILE_FIELDS, PROFILE_M2M
+from .services import (
+    PROFILE_FIELDS,
+    PROFILE_M2M,
+    SERVICE_FIELDS,
+    SERVICE_M2M,
+    service_rule_errors,
+)
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -300,3 +308,109 @@ class ProfileForm(forms.Form):
         label=_("Language of the interface and e-mails"),
         choices=User.Language.choices,
     )
+
+
+# ---------------------------------------------------------------------------
+# Services
+# ---------------------------------------------------------------------------
+def _service_type_choices() -> list[tuple[str, list[tuple[int, str]]]]:
+    """Service types grouped under their sector."""
+    groups: dict[int, tuple[str, list[tuple[int, str]]]] = {}
+    for row in ServiceType.objects.select_related("sector"):
+        groups.setdefault(row.sector_id, (row.sector.name, []))[1].append(
+            (row.pk, row.name)
+        )
+    return list(groups.values())
+
+
+def _checks(label, choices, help_text="") -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        label=label,
+        choices=_capitalised(choices),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=help_text,
+    )
+
+
+class ServiceForm(forms.ModelForm):
+    """A service of the organisation's catalogue, as its focal point describes it."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    sexes = _checks(
+        _("For"), Service.Sex.choices, _("Leave empty if open to everyone.")
+    )
+    vulnerabilities = _checks(
+        _("For people in these situations"),
+        VULNERABILITY_CHOICES,
+        _("Leave empty if not restricted."),
+    )
+    languages = _checks(_("Languages spoken"), LANGUAGE_CHOICES)
+    how_to_refer = _checks(_("How to refer"), Service.Channel.choices)
+
+    class Meta:
+        model = Service
+        fields = [*SERVICE_FIELDS, *SERVICE_M2M]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "documents_needed": forms.Textarea(attrs={"rows": 3}),
+            "regions": forms.CheckboxSelectMultiple,
+            "provinces": forms.CheckboxSelectMultiple,
+        }
+        help_texts = {
+            "provinces": _(
+                "Optional: only provinces of the regions chosen above. None: the whole region."
+            ),
+            "capacity": _(
+                "E.g. beds or appointments available now. Empty: not counted."
+            ),
+            "public": _(
+                "Shown, without login, in the public directory (when your "
+                "organisation is verified)."
+            ),
+            "communes": _("Optional: communes, neighbourhoods or sites."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        fields = self.fields
+        fields["sector"].queryset = Sector.objects.all()
+        _named(fields["sector"])
+        fields["service_type"].queryset = ServiceType.objects.select_related("sector")
+        fields["service_type"].widget.choices = [
+            ("", "---------"),
+            *_service_type_choices(),
+        ]
+        fields["regions"].queryset = Region.objects.order_by("code")
+        _named(fields["regions"])
+        fields["provinces"].queryset = Province.objects.all()
+        fields["provinces"].widget.choices = _province_choices()
+        for name in ("status", "cost"):
+            fields[name].choices = _capitalised(fields[name].choices)
+        for name in ("age_min", "age_max", "capacity", "response_delay_days"):
+            fields[name].widget.attrs.update({"inputmode": "numeric", "min": 0})
+        for name in ("latitude", "longitude"):
+            fields[name].widget.attrs["inputmode"] = "decimal"
+        fields["phone"].widget.attrs.update({"autocomplete": "tel", "type": "tel"})
+        if self.instance.pk:
+            self.initial.setdefault("version", self.instance.version)
+
+    def clean(self):
+        cleaned = super().clean()
+        values = {
+            name: cleaned.get(name)
+            for name in [*SERVICE_FIELDS, *SERVICE_M2M]
+            if name not in self.errors
+        }
+        values.setdefault("name", cleaned.get("name") or "")
+        for field, messages in service_rule_errors(values).items():
+            if field in self.fields and field not in self.errors:
+                self.add_error(field, messages)
+        return cleaned
+
+    def service_data(self) -> dict:
+        data = {name: self.cleaned_data.get(name) for name in SERVICE_FIELDS}
+        data.update(
+            {name: list(self.cleaned_data.get(name) or []) for name in SERVICE_M2M}
+        )
+        return data

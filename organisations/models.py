@@ -1,5 +1,6 @@
-"""Users, organisations and how people belong to them, invitations, join requests and API
-tokens. Every change to these rows is recorded by pghistory triggers (the audit trail)."""
+"""Users, organisations and how people belong to them, invitations, join requests, API
+tokens and the services organisations offer. Every change to these rows is recorded by
+pghistory triggers (the audit trail)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,24 @@ LANGUAGE_CHOICES = [
     ("pt", _("Portuguese")),
     ("ha", _("Hausa")),
     ("ti", _("Tigrinya")),
+]
+
+# Vulnerabilities of PRODUCT.md ("Referrals"): a service's eligibility criteria name them,
+# and the referrals app records them on beneficiaries (one list, shared).
+VULNERABILITY_CHOICES = [
+    ("unaccompanied_child", _("unaccompanied or separated child")),
+    ("child_at_risk", _("child at risk")),
+    ("woman_at_risk", _("woman at risk")),
+    ("pregnant_lactating", _("pregnant or lactating woman")),
+    ("serious_medical", _("serious medical condition")),
+    ("gbv_survivor", _("survivor of gender-based violence")),
+    ("trafficking_victim", _("presumed victim of trafficking")),
+    ("torture_survivor", _("survivor of torture or violence")),
+    ("older_at_risk", _("older person at risk")),
+    ("single_caregiver", _("single caregiver")),
+    ("international_protection", _("person in need of international protection")),
+    ("stranded", _("stranded without resources")),
+    ("mental_health", _("mental-health condition")),
 ]
 
 
@@ -519,6 +538,225 @@ class ApiToken(TimeStampedModel):
         return cls.PREFIX + secrets.token_urlsafe(32)
 
 
+class ServiceQuerySet(models.QuerySet["Service"]):
+    def visible_to(self, user) -> ServiceQuerySet:
+        """The catalogue is shared: every signed-in member, observer and coordinator
+        reads the services of active organisations (coordinators: all)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_coordinator:
+            return self
+        return self.filter(organisation__is_active=True)
+
+    def public(self) -> ServiceQuerySet:
+        """What the public directory shows: public, not suspended, of a verified and
+        active organisation."""
+        return self.filter(
+            public=True,
+            status__in=(Service.Status.AVAILABLE, Service.Status.FULL),
+            organisation__verified=True,
+            organisation__is_active=True,
+        )
+
+    def referable(self) -> ServiceQuerySet:
+        """Services a referral may go to: not suspended, of an active organisation."""
+        return self.exclude(status=Service.Status.SUSPENDED).filter(
+            organisation__is_active=True
+        )
+
+
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    exclude=["updated_at"],
+)
+class Service(TimeStampedModel):
+    """A service an organisation offers, in the catalogue behind referrals (and, when
+    public, in the public directory)."""
+
+    class Status(models.TextChoices):
+        AVAILABLE = "available", _("available")
+        SUSPENDED = "suspended", _("suspended")
+        FULL = "full", _("full")
+
+    class Cost(models.TextChoices):
+        FREE = "free", _("free")
+        PAID = "paid", _("paid")
+
+    class Sex(models.TextChoices):
+        FEMALE = "female", _("women and girls")
+        MALE = "male", _("men and boys")
+        OTHER = "other", _("other")
+
+    class Channel(models.TextChoices):
+        TANSIQ = "tansiq_referral", _("Tansiq referral")
+        PHONE = "phone", _("phone")
+        WALK_IN = "walk_in", _("walk-in")
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="services",
+        verbose_name=_("organisation"),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    sector = models.ForeignKey(
+        Sector, on_delete=models.PROTECT, related_name="+", verbose_name=_("sector")
+    )
+    service_type = models.ForeignKey(
+        "coordination.ServiceType",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("service type"),
+    )
+    description = models.TextField(_("description"), max_length=4000, blank=True)
+    regions = models.ManyToManyField(
+        Region, related_name="+", verbose_name=_("regions")
+    )
+    provinces = models.ManyToManyField(
+        "coordination.Province",
+        blank=True,
+        related_name="+",
+        verbose_name=_("provinces or prefectures"),
+    )
+    communes = models.CharField(_("communes or places"), max_length=300, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    open_to_all = models.BooleanField(_("open to all"), default=True)
+    age_min = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
+    age_max = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)
+    sexes = ArrayField(
+        models.CharField(max_length=10, choices=Sex.choices),
+        default=list,
+        blank=True,
+        verbose_name=_("for"),
+    )
+    nationality_criteria = models.CharField(
+        _("nationality restrictions"), max_length=300, blank=True
+    )
+    legal_status_criteria = models.CharField(
+        _("legal-status restrictions"), max_length=300, blank=True
+    )
+    vulnerabilities = ArrayField(
+        models.CharField(max_length=30, choices=VULNERABILITY_CHOICES),
+        default=list,
+        blank=True,
+        verbose_name=_("for people in these situations"),
+    )
+    documents_needed = models.TextField(
+        _("documents needed"), max_length=2000, blank=True
+    )
+    languages = ArrayField(
+        models.CharField(max_length=8, choices=LANGUAGE_CHOICES),
+        default=list,
+        blank=True,
+        verbose_name=_("languages spoken"),
+    )
+    accessible = models.BooleanField(
+        _("accessible to persons with disabilities"), default=False
+    )
+    accessibility_note = models.CharField(
+        _("accessibility details"), max_length=300, blank=True
+    )
+    opening_hours = models.CharField(_("opening hours"), max_length=300, blank=True)
+    cost = models.CharField(
+        _("cost"), max_length=10, choices=Cost.choices, default=Cost.FREE
+    )
+    cost_note = models.CharField(_("cost details"), max_length=300, blank=True)
+    capacity = models.PositiveIntegerField(_("places available"), null=True, blank=True)
+    capacity_note = models.CharField(_("capacity details"), max_length=200, blank=True)
+    how_to_refer = ArrayField(
+        models.CharField(max_length=20, choices=Channel.choices),
+        default=list,
+        blank=True,
+        verbose_name=_("how to refer"),
+    )
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    response_delay_days = models.PositiveSmallIntegerField(
+        _("expected response delay (days)"), default=3
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.AVAILABLE
+    )
+    public = models.BooleanField(_("in the public directory"), default=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    updated_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    objects = ServiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(age_min__isnull=True)
+                | models.Q(age_max__isnull=True)
+                | models.Q(age_max__gte=models.F("age_min")),
+                name="organisations_service_age_range",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["updated_at", "id"], name="organisations_svc_sync_idx"
+            ),
+            models.Index(
+                fields=["sector", "status"], name="organisations_svc_find_idx"
+            ),
+        ]
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+
+    def __str__(self) -> str:
+        return f"service-{self.pk}"
+
+    @property
+    def language_labels(self) -> list[str]:
+        names = dict(LANGUAGE_CHOICES)
+        return [str(names.get(code, code)) for code in self.languages]
+
+    @property
+    def channel_labels(self) -> list[str]:
+        names = dict(self.Channel.choices)
+        return [str(names.get(code, code)) for code in self.how_to_refer]
+
+    @property
+    def sex_labels(self) -> list[str]:
+        names = dict(self.Sex.choices)
+        return [str(names.get(code, code)) for code in self.sexes]
+
+    @property
+    def vulnerability_labels(self) -> list[str]:
+        names = dict(VULNERABILITY_CHOICES)
+        return [str(names.get(code, code)) for code in self.vulnerabilities]
+
+    @property
+    def has_criteria(self) -> bool:
+        """Whether eligibility names any criterion (else: open to all)."""
+        return bool(
+            self.age_min is not None
+            or self.age_max is not None
+            or self.sexes
+            or self.nationality_criteria
+            or self.legal_status_criteria
+            or self.vulnerabilities
+        )
+
+
 def audit_models() -> Iterable[type[models.Model]]:
     """Models whose history the organisation audit page shows."""
-    return (Organisation, Membership, Invitation, ApiToken)
+    return (Organisation, Membership, Invitation, ApiToken, Service)

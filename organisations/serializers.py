@@ -1,4 +1,4 @@
-"""Organisations and the current user as the API serves them."""
+"""Organisations, their services and the current user as the API serves them."""
 
 from __future__ import annotations
 
@@ -6,9 +6,16 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from coordination.models import Province, Region, Sector
+from coordination.models import Province, Region, Sector, ServiceType
 
-from .models import LANGUAGE_CHOICES, Membership, Organisation, User
+from .models import (
+    LANGUAGE_CHOICES,
+    VULNERABILITY_CHOICES,
+    Membership,
+    Organisation,
+    Service,
+    User,
+)
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
@@ -142,3 +149,224 @@ class MeSerializer(serializers.ModelSerializer):
     )
     def get_role(self, user: User) -> str | None:
         return user.platform_role or None
+
+
+# ---------------------------------------------------------------------------
+# Services
+# ---------------------------------------------------------------------------
+class EligibilitySerializer(serializers.Serializer):
+    """Who the service is for: open to all, or the criteria below (all optional)."""
+
+    open_to_all = serializers.BooleanField(required=False, default=True)
+    age_min = serializers.IntegerField(
+        min_value=0, max_value=120, required=False, allow_null=True
+    )
+    age_max = serializers.IntegerField(
+        min_value=0, max_value=120, required=False, allow_null=True
+    )
+    sexes = serializers.ListField(
+        child=serializers.ChoiceField(choices=Service.Sex.choices), required=False
+    )
+    nationality = serializers.CharField(
+        source="nationality_criteria",
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        help_text="Nationality restrictions, in words (empty: none).",
+    )
+    legal_status = serializers.CharField(
+        source="legal_status_criteria",
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        help_text="Legal-status restrictions, in words (empty: none).",
+    )
+    vulnerabilities = serializers.ListField(
+        child=serializers.ChoiceField(choices=VULNERABILITY_CHOICES), required=False
+    )
+
+
+class ServiceSerializer(serializers.ModelSerializer):
+    organisation = serializers.PrimaryKeyRelatedField(read_only=True)
+    organisation_name = serializers.CharField(
+        source="organisation.name", read_only=True
+    )
+    sector = serializers.SlugRelatedField(
+        slug_field="code", queryset=Sector.objects.all()
+    )
+    service_type = serializers.SlugRelatedField(
+        slug_field="code", queryset=ServiceType.objects.all()
+    )
+    regions = serializers.SlugRelatedField(
+        slug_field="code", many=True, queryset=Region.objects.all()
+    )
+    provinces = serializers.SlugRelatedField(
+        slug_field="code",
+        many=True,
+        queryset=Province.objects.select_related("region"),
+        required=False,
+    )
+    eligibility = EligibilitySerializer(source="*", required=False)
+    languages = serializers.ListField(
+        child=serializers.ChoiceField(choices=LANGUAGE_CHOICES), required=False
+    )
+    how_to_refer = serializers.ListField(
+        child=serializers.ChoiceField(choices=Service.Channel.choices), required=False
+    )
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    cost_label = serializers.CharField(source="get_cost_display", read_only=True)
+
+    class Meta:
+        model = Service
+        fields = [
+            "id",
+            "organisation",
+            "organisation_name",
+            "name",
+            "sector",
+            "service_type",
+            "description",
+            "regions",
+            "provinces",
+            "communes",
+            "address",
+            "latitude",
+            "longitude",
+            "eligibility",
+            "documents_needed",
+            "languages",
+            "accessible",
+            "accessibility_note",
+            "opening_hours",
+            "cost",
+            "cost_label",
+            "cost_note",
+            "capacity",
+            "capacity_note",
+            "how_to_refer",
+            "phone",
+            "response_delay_days",
+            "status",
+            "status_label",
+            "public",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "version", "created_at", "updated_at"]
+        extra_kwargs = {"response_delay_days": {"max_value": 365}}
+
+
+class ServiceMatchSerializer(serializers.Serializer):
+    """A service the finder proposes: its score and why, in the active language."""
+
+    service = ServiceSerializer()
+    score = serializers.IntegerField()
+    reasons = serializers.ListField(
+        child=serializers.CharField(),
+        help_text='Why it ranks here, e.g. "Same province", "Speaks Wolof".',
+    )
+    codes = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The reasons as stable codes: `service_type`, `same_province`, "
+        "`same_region`, `language:<code>`, `accessible`, `delay`, `capacity`, `full`.",
+    )
+
+
+class ServiceMatchQuerySerializer(serializers.Serializer):
+    """The need the finder matches services against."""
+
+    sector = serializers.SlugRelatedField(
+        slug_field="code", queryset=Sector.objects.all()
+    )
+    service_type = serializers.SlugRelatedField(
+        slug_field="code", queryset=ServiceType.objects.all(), required=False
+    )
+    province = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Province.objects.select_related("region"),
+        required=False,
+    )
+    region = serializers.SlugRelatedField(
+        slug_field="code", queryset=Region.objects.all(), required=False
+    )
+    language = serializers.ListField(
+        child=serializers.ChoiceField(choices=LANGUAGE_CHOICES),
+        required=False,
+        help_text="Repeat for several languages: `language=fr&language=wo`.",
+    )
+    accessible = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+    def validate(self, attrs):
+        service_type, sector = attrs.get("service_type"), attrs["sector"]
+        if service_type is not None and service_type.sector_id != sector.pk:
+            raise serializers.ValidationError(
+                {
+                    "service_type": [
+                        _(
+                            "“%(type)s” is not a service type of the sector “%(sector)s”."
+                        )
+                        % {"type": service_type.name, "sector": sector.name}
+                    ]
+                }
+            )
+        return attrs
+
+
+class PublicServiceSerializer(serializers.ModelSerializer):
+    """What anyone may read about a public service: how to reach it, nothing else."""
+
+    organisation = serializers.CharField(source="organisation.name", read_only=True)
+    organisation_acronym = serializers.CharField(
+        source="organisation.acronym", read_only=True
+    )
+    sector = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    sector_name = serializers.CharField(source="sector.name", read_only=True)
+    service_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    service_type_name = serializers.CharField(
+        source="service_type.name", read_only=True
+    )
+    regions = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    provinces = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
+    eligibility = EligibilitySerializer(source="*", read_only=True)
+    languages = serializers.ListField(child=serializers.CharField(), read_only=True)
+    how_to_refer = serializers.ListField(child=serializers.CharField(), read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    cost_label = serializers.CharField(source="get_cost_display", read_only=True)
+
+    class Meta:
+        model = Service
+        fields = [
+            "id",
+            "organisation",
+            "organisation_acronym",
+            "name",
+            "sector",
+            "sector_name",
+            "service_type",
+            "service_type_name",
+            "description",
+            "regions",
+            "provinces",
+            "communes",
+            "address",
+            "latitude",
+            "longitude",
+            "eligibility",
+            "documents_needed",
+            "languages",
+            "accessible",
+            "accessibility_note",
+            "opening_hours",
+            "cost",
+            "cost_label",
+            "cost_note",
+            "how_to_refer",
+            "phone",
+            "status",
+            "status_label",
+            "updated_at",
+        ]
+        read_only_fields = fields

@@ -3,24 +3,43 @@ API tokens. Authority rules live here, once, for pages and API alike."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import (
+    Case,
+    Exists,
+    Expression,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Greatest
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from coordination.exceptions import Conflict, PermissionDenied, ValidationError
 
 from .emails import send_invitation_email, send_join_request_decision_email
 from .models import (
+    LANGUAGE_CHOICES,
     ApiToken,
     Invitation,
     JoinRequest,
     Membership,
     Organisation,
+    Service,
     User,
     hash_secret,
 )
@@ -506,3 +525,345 @@ def revoke_api_token(token: ApiToken, *, actor: User) -> ApiToken:
         token.revoked_by = actor
         token.save(update_fields=["revoked_at", "revoked_by", "updated_at"])
     return token
+
+
+# ---------------------------------------------------------------------------
+# Services (the catalogue behind referrals and the public directory)
+# ---------------------------------------------------------------------------
+# What a focal point sets on a service (the organisation is the acting one).
+SERVICE_FIELDS = (
+    "name",
+    "sector",
+    "service_type",
+    "description",
+    "communes",
+    "address",
+    "latitude",
+    "longitude",
+    "open_to_all",
+    "age_min",
+    "age_max",
+    "sexes",
+    "nationality_criteria",
+    "legal_status_criteria",
+    "vulnerabilities",
+    "documents_needed",
+    "languages",
+    "accessible",
+    "accessibility_note",
+    "opening_hours",
+    "cost",
+    "cost_note",
+    "capacity",
+    "capacity_note",
+    "how_to_refer",
+    "phone",
+    "response_delay_days",
+    "status",
+    "public",
+)
+SERVICE_M2M = ("regions", "provinces")
+
+
+class ServicePreconditionFailed(Conflict):
+    """Someone saved the service after the version the caller edited (HTTP 412)."""
+
+    default_message = gettext_lazy(
+        "Someone else saved this service after you opened it. Reload it to see their "
+        "changes, then make yours again."
+    )
+
+
+def require_service_manager(actor: User, organisation: Organisation) -> None:
+    """An organisation's catalogue is managed by its focal points (caseworkers read it;
+    coordinators verify organisations but do not speak for their services)."""
+    acting = actor.acting_organisation
+    if not (
+        actor.is_focal_point and acting is not None and acting.pk == organisation.pk
+    ):
+        raise PermissionDenied(
+            _("Only a focal point of the organisation may change its services.")
+        )
+
+
+def can_manage_services(actor: User, organisation: Organisation) -> bool:
+    try:
+        require_service_manager(actor, organisation)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def service_rule_errors(values: dict) -> dict[str, list[str]]:
+    """The service's rules on a full set of values, as messages per field."""
+    errors: dict[str, list[str]] = {}
+    sector, service_type = values.get("sector"), values.get("service_type")
+    if (
+        sector is not None
+        and service_type is not None
+        and service_type.sector_id != sector.pk
+    ):
+        errors["service_type"] = [
+            _("“%(type)s” is not a service type of the sector “%(sector)s”.")
+            % {"type": service_type.name, "sector": sector.name}
+        ]
+    regions = list(values.get("regions") or [])
+    if not regions:
+        errors["regions"] = [_("Choose at least one region where the service is.")]
+    region_ids = {r.pk for r in regions}
+    outside = [
+        p for p in values.get("provinces") or [] if p.region_id not in region_ids
+    ]
+    if regions and outside:
+        errors["provinces"] = [
+            _("%(provinces)s: not in the service's regions.")
+            % {"provinces": ", ".join(p.name for p in outside)}
+        ]
+    age_min, age_max = values.get("age_min"), values.get("age_max")
+    if age_min is not None and age_max is not None and age_max < age_min:
+        errors["age_max"] = [
+            _("The maximum age cannot be below the minimum age (%(min)d).")
+            % {"min": age_min}
+        ]
+    for field in ("age_min", "age_max"):
+        if values.get(field) is not None and values[field] > 120:
+            errors[field] = [_("Give an age between 0 and 120.")]
+    if values.get("response_delay_days") is not None and (
+        values["response_delay_days"] > 365
+    ):
+        errors["response_delay_days"] = [_("Give a delay of at most 365 days.")]
+    for field in ("latitude", "longitude"):
+        value = values.get(field)
+        limit = 90 if field == "latitude" else 180
+        if value is not None and abs(value) > limit:
+            errors[field] = [
+                _("Give a value between -%(limit)d and %(limit)d.") % {"limit": limit}
+            ]
+    if (values.get("latitude") is None) != (values.get("longitude") is None):
+        errors.setdefault(
+            "longitude", [_("Give both the latitude and the longitude, or neither.")]
+        )
+    if not values.get("name", "").strip():
+        errors["name"] = [_("Give the service a name.")]
+    return errors
+
+
+def _dedupe(values: dict) -> None:
+    # Arrays chosen from lists: each value once, in the order given.
+    for field in ("sexes", "vulnerabilities", "languages", "how_to_refer"):
+        if field in values and values[field] is not None:
+            values[field] = list(dict.fromkeys(values[field]))
+
+
+@transaction.atomic
+def create_service(*, actor: User, data: dict) -> Service:
+    """Add a service to the catalogue of the actor's acting organisation."""
+    organisation = actor.acting_organisation
+    if organisation is None:
+        raise PermissionDenied(_("Act for an organisation to add its services."))
+    require_service_manager(actor, organisation)
+    values = {f: data[f] for f in SERVICE_FIELDS if f in data}
+    _dedupe(values)
+    m2m = {f: list(data.get(f) or []) for f in SERVICE_M2M}
+    errors = service_rule_errors({**values, **m2m})
+    if errors:
+        raise ValidationError(errors)
+    service = Service.objects.create(
+        organisation=organisation, created_by=actor, **values
+    )
+    for field, rows in m2m.items():
+        getattr(service, field).set(rows)
+    return service
+
+
+@transaction.atomic
+def update_service(
+    service: Service, *, actor: User, data: dict, version: int | None = None
+) -> Service:
+    """Edit a service of the actor's organisation. With `version`, refuse
+    (ServicePreconditionFailed) if someone saved it since that version."""
+    require_service_manager(actor, service.organisation)
+    # Lock first: two focal points (or a partner system) may save at once.
+    service = (
+        Service.objects.select_for_update(of=("self",))
+        .select_related("organisation", "sector", "service_type")
+        .get(pk=service.pk)
+    )
+    if version is not None and version != service.version:
+        raise ServicePreconditionFailed
+    changed = [f for f in SERVICE_FIELDS if f in data]
+    values = {f: data[f] for f in changed}
+    _dedupe(values)
+    merged = {f: getattr(service, f) for f in SERVICE_FIELDS}
+    merged.update(values)
+    for field in SERVICE_M2M:
+        merged[field] = (
+            list(data[field])
+            if data.get(field) is not None
+            else list(getattr(service, field).all())
+        )
+    errors = service_rule_errors(merged)
+    if errors:
+        raise ValidationError(errors)
+    for field, value in values.items():
+        setattr(service, field, value)
+    service.version += 1
+    service.updated_by = actor
+    service.save(update_fields=[*changed, "version", "updated_by", "updated_at"])
+    for field in SERVICE_M2M:
+        if data.get(field) is not None:
+            getattr(service, field).set(data[field])
+    return service
+
+
+@transaction.atomic
+def set_service_status(service: Service, *, actor: User, status: str) -> Service:
+    """Mark a service available, full or suspended (suspended: no new referrals and
+    out of the public directory)."""
+    require_service_manager(actor, service.organisation)
+    if status not in Service.Status.values:
+        raise ValidationError({"status": _("Choose available, full or suspended.")})
+    service = Service.objects.select_for_update().get(pk=service.pk)
+    if service.status != status:
+        service.status = status
+        service.version += 1
+        service.updated_by = actor
+        service.save(update_fields=["status", "version", "updated_by", "updated_at"])
+    return service
+
+
+def _sql_score(service_type, province, region, languages, accessible) -> Expression:
+    """rank_services()'s points as a database expression (keep the two in step)."""
+    zero = Value(0)
+    score: Expression = Greatest(zero, Value(10) - F("response_delay_days"))
+    if service_type is not None:
+        score += Case(When(service_type=service_type, then=Value(40)), default=zero)
+    place = []
+    if province is not None:
+        in_province = Service.provinces.through.objects.filter(
+            service=OuterRef("pk"), province=province
+        )
+        place.append(When(Exists(in_province), then=Value(30)))
+    if region is not None:
+        in_region = Service.regions.through.objects.filter(
+            service=OuterRef("pk"), region=region
+        )
+        place.append(When(Exists(in_region), then=Value(15)))
+    if place:
+        score += Case(*place, default=zero)
+    for code in languages:
+        score += Case(When(languages__contains=[code], then=Value(10)), default=zero)
+    if accessible:
+        score += Case(When(accessible=True, then=Value(10)), default=zero)
+    score += Case(
+        When(Q(status=Service.Status.FULL) | Q(capacity=0), then=Value(-50)),
+        When(capacity__gt=0, then=Value(5)),
+        default=zero,
+    )
+    return ExpressionWrapper(score, output_field=IntegerField())
+
+
+@dataclasses.dataclass
+class ServiceMatch:
+    """A service the finder proposes, with why (for display) and its score."""
+
+    service: Service
+    score: int
+    reasons: list[str] = dataclasses.field(default_factory=list)
+    codes: list[str] = dataclasses.field(default_factory=list)
+
+
+def rank_services(
+    *,
+    sector,
+    service_type=None,
+    province=None,
+    region=None,
+    languages: Sequence[str] = (),
+    accessible: bool | None = None,
+    exclude_organisation: Organisation | None = None,
+    queryset: QuerySet[Service] | None = None,
+    limit: int = 50,
+) -> list[ServiceMatch]:
+    """Services of the sector that can take a referral (not suspended; full ones last),
+    best first: same service type, same province > same region, a shared language,
+    accessibility, shorter response delay, places left. Three queries whatever the size."""
+    if region is None and province is not None:
+        region = province.region
+    rows = (
+        (queryset if queryset is not None else Service.objects.all())
+        .referable()
+        .filter(sector=sector)
+        .select_related("organisation", "sector", "service_type")
+        .prefetch_related("regions", "provinces")
+    )
+    if exclude_organisation is not None:
+        rows = rows.exclude(organisation=exclude_organisation)
+    names = dict(LANGUAGE_CHOICES)
+    wanted = list(dict.fromkeys(languages or ()))
+    # The same score in SQL, so that only the best `limit` rows are loaded and
+    # explained below, however large the catalogue.
+    rows = rows.annotate(
+        finder_score=_sql_score(service_type, province, region, wanted, accessible)
+    ).order_by("-finder_score", "response_delay_days", "pk")[:limit]
+    matches = []
+    for service in rows:
+        # (points, code, reason shown to the person referring)
+        parts: list[tuple[int, str, str]] = []
+        if service_type is not None and service.service_type_id == service_type.pk:
+            parts.append(
+                (40, "service_type", _("Offers %(type)s") % {"type": service_type.name})
+            )
+        province_ids = {p.pk for p in service.provinces.all()}
+        region_ids = {r.pk for r in service.regions.all()}
+        if province is not None and province.pk in province_ids:
+            parts.append((30, "same_province", _("Same province")))
+        elif region is not None and region.pk in region_ids:
+            parts.append((15, "same_region", _("Same region")))
+        parts.extend(
+            (
+                10,
+                f"language:{code}",
+                _("Speaks %(language)s") % {"language": names.get(code, code)},
+            )
+            for code in wanted
+            if code in service.languages
+        )
+        if accessible and service.accessible:
+            parts.append(
+                (10, "accessible", _("Accessible to persons with disabilities"))
+            )
+        delay = service.response_delay_days
+        parts.append(
+            (
+                max(0, 10 - delay),
+                "delay",
+                ngettext("Responds in %(days)d day", "Responds in %(days)d days", delay)
+                % {"days": delay},
+            )
+        )
+        if service.status == Service.Status.FULL or service.capacity == 0:
+            parts.append((-50, "full", _("Full at the moment")))
+        elif service.capacity:
+            parts.append(
+                (
+                    5,
+                    "capacity",
+                    ngettext(
+                        "%(count)d place available",
+                        "%(count)d places available",
+                        service.capacity,
+                    )
+                    % {"count": service.capacity},
+                )
+            )
+        matches.append(
+            ServiceMatch(
+                service,
+                sum(p[0] for p in parts),
+                [p[2] for p in parts],
+                [p[1] for p in parts],
+            )
+        )
+    matches.sort(key=lambda m: (-m.score, m.service.response_delay_days, m.service.pk))
+    return matches[:limit]

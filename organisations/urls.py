@@ -1,4 +1,5 @@
-"""Organisation pages, under /organisations/."""
+"""Organisation pages, under /organisations/; service pages under /services/ and the
+public directory under /public/services/ (included from coordination/urls.py)."""
 
 from __future__ import annotations
 
@@ -50,4 +51,23 @@ urlpatterns = [
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("me/", views.ProfileView.as_view(), name="profile"),
     path("acting/", views.set_acting_organisation, name="set_acting_organisation"),
+]
+
+# The catalogue of services (members), namespace "services", under /services/.
+service_urlpatterns = [
+    path("", views.ServiceListView.as_view(), name="list"),
+    path("new/", views.ServiceCreateView.as_view(), name="create"),
+    path("<int:pk>/", views.ServiceDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", views.ServiceUpdateView.as_view(), name="edit"),
+    path("<int:pk>/status/", views.service_status, name="status"),
+]
+
+# The public directory (no login), namespace "public", under /public/.
+public_urlpatterns = [
+    path("services/", views.PublicServiceListView.as_view(), name="services"),
+    path(
+        "services/<int:pk>/",
+        views.PublicServiceDetailView.as_view(),
+        name="service_detail",
+    ),
 ]

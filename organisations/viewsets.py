@@ -1,25 +1,47 @@
-"""API: the organisation registry and the current user."""
+"""API: the organisation registry, the service catalogue (and its public directory) and
+the current user."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import generics, mixins, viewsets
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import exceptions, generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 
 from coordination.drf import error_responses
+from coordination.exceptions import ValidationError as DjangoValidationError
 from coordination.idempotency import IdempotentWritesMixin
 from coordination.permissions import VisibleToUserMixin
 
-from .filters import OrganisationFilter
-from .models import ApiToken, Organisation
-from .serializers import MeSerializer, OrganisationSerializer
+from .filters import OrganisationFilter, ServiceFilter
+from .models import ApiToken, Organisation, Service
+from .serializers import (
+    MeSerializer,
+    OrganisationSerializer,
+    PublicServiceSerializer,
+    ServiceMatchQuerySerializer,
+    ServiceMatchSerializer,
+    ServiceSerializer,
+)
 from .services import (
+    ServicePreconditionFailed,
+    create_service,
+    rank_services,
+    require_service_manager,
     set_acting_organisation,
     update_organisation,
     update_profile,
+    update_service,
     verify_organisation,
 )
 
@@ -146,3 +168,234 @@ class MeView(IdempotentWritesMixin, generics.RetrieveUpdateAPIView):
         serializer.instance = update_profile(
             user, name=data.get("name"), language=data.get("language")
         )
+
+
+# ---------------------------------------------------------------------------
+# Services
+# ---------------------------------------------------------------------------
+class ServicePreconditionRequiredError(exceptions.APIException):
+    status_code = 428
+    default_detail = gettext_lazy(
+        'Send the version you edited in an If-Match header, e.g. If-Match: "3".'
+    )
+    default_code = "precondition_required"
+
+
+class ServicePreconditionFailedError(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = ServicePreconditionFailed.default_message
+    default_code = "precondition_failed"
+
+
+def _if_match_version(request) -> int:
+    header = request.headers.get("If-Match")
+    if header is None or not header.strip():
+        raise ServicePreconditionRequiredError
+    value = header.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise ServicePreconditionFailedError(
+            _('If-Match must be the version you edited, in quotes, e.g. If-Match: "3".')
+        )
+    return int(value)
+
+
+def _service_data(validated: dict) -> dict:
+    """The serializer's values as the service takes them (M2M as lists)."""
+    return {
+        key: list(value) if key in ("regions", "provinces") else value
+        for key, value in validated.items()
+    }
+
+
+SERVICE_RELATED = ("organisation", "sector", "service_type")
+# The service names eligibility fields as the model does; the API nests them.
+ELIGIBILITY_KEYS = {
+    "open_to_all": "eligibility.open_to_all",
+    "age_min": "eligibility.age_min",
+    "age_max": "eligibility.age_max",
+    "sexes": "eligibility.sexes",
+    "nationality_criteria": "eligibility.nationality",
+    "legal_status_criteria": "eligibility.legal_status",
+    "vulnerabilities": "eligibility.vulnerabilities",
+}
+
+
+def _api_keys(error: DjangoValidationError) -> DjangoValidationError:
+    if not hasattr(error, "error_dict"):
+        return error
+    return DjangoValidationError(
+        {ELIGIBILITY_KEYS.get(k, k): v for k, v in error.error_dict.items()}
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List services (the catalogue)",
+        description="Every signed-in member, observer and coordinator reads the "
+        "services of active organisations, ordered by `updated_at, id`.",
+        responses={200: ServiceSerializer(many=True), **error_responses(400, 401, 429)},
+    ),
+    retrieve=extend_schema(
+        summary="One service",
+        description="The `ETag` header carries its version.",
+        responses={200: ServiceSerializer, **error_responses(401, 404, 429)},
+    ),
+    create=extend_schema(
+        summary="Add a service",
+        description="For the organisation the caller acts for, by its focal point (or "
+        "a token of the organisation whose owner is one). The service type must belong "
+        "to the sector, the provinces to the regions, and the age range must be sane.",
+        responses={
+            201: ServiceSerializer,
+            **error_responses(400, 401, 403, 409, 422, 429),
+        },
+    ),
+    partial_update=extend_schema(
+        summary="Edit a service",
+        description="Focal points of the owning organisation only. Requires "
+        '`If-Match: "<version>"`: 428 without it, 412 when someone saved a newer '
+        "version first.",
+        parameters=[
+            OpenApiParameter(
+                "If-Match",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description='The version edited, in quotes: `"3"`.',
+            )
+        ],
+        responses={
+            200: ServiceSerializer,
+            412: OpenApiResponse(description="Someone saved a newer version first."),
+            428: OpenApiResponse(description="If-Match is missing."),
+            **error_responses(400, 401, 403, 404, 409, 422, 429),
+        },
+    ),
+)
+class ServiceViewSet(
+    IdempotentWritesMixin,
+    VisibleToUserMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The shared catalogue; focal points POST and PATCH their organisation's services."""
+
+    queryset = (
+        Service.objects.select_related(*SERVICE_RELATED)
+        .prefetch_related("regions", "provinces")
+        .order_by("updated_at", "id")
+    )
+    serializer_class = ServiceSerializer
+    filterset_class = ServiceFilter
+    lookup_value_regex = r"[0-9]+"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        response["ETag"] = f'"{response.data["version"]}"'
+        return response
+
+    def update(self, request, *args, **kwargs):
+        kwargs["partial"] = True  # PATCH only: no PUT
+        instance = self.get_object()  # an invisible row is a 404, before anything
+        require_service_manager(request.user, instance.organisation)  # 403, then 428
+        self.if_match = _if_match_version(request)
+        response = super().update(request, *args, **kwargs)
+        response["ETag"] = f'"{response.data["version"]}"'
+        return response
+
+    def perform_create(self, serializer):
+        try:
+            serializer.instance = create_service(
+                actor=self.request.user, data=_service_data(serializer.validated_data)
+            )
+        except DjangoValidationError as error:
+            raise _api_keys(error) from None
+
+    def perform_update(self, serializer):
+        try:
+            serializer.instance = update_service(
+                serializer.instance,
+                actor=self.request.user,
+                data=_service_data(serializer.validated_data),
+                version=self.if_match,
+            )
+        except ServicePreconditionFailed:
+            raise ServicePreconditionFailedError from None
+        except DjangoValidationError as error:
+            raise _api_keys(error) from None
+
+    @extend_schema(
+        summary="Find services for a need (the service finder)",
+        description="Services of the sector that can take a referral (suspended ones "
+        "never; full ones last), best first: same service type, same province (then "
+        "region), a language the person speaks, accessibility, a shorter response "
+        "delay, places left. Each result says why. The caller's own organisation is "
+        "left out. At most 50 results.",
+        parameters=[ServiceMatchQuerySerializer],
+        responses={
+            200: ServiceMatchSerializer(many=True),
+            **error_responses(400, 401, 429),
+        },
+        filters=False,
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
+    def match(self, request):
+        """Rank catalogue services for a need."""
+        query = ServiceMatchQuerySerializer(
+            data={
+                **{k: v for k, v in request.query_params.items() if k != "language"},
+                "language": request.query_params.getlist("language"),
+            }
+        )
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        matches = rank_services(
+            sector=data["sector"],
+            service_type=data.get("service_type"),
+            province=data.get("province"),
+            region=data.get("region"),
+            languages=data.get("language") or [],
+            accessible=data.get("accessible"),
+            exclude_organisation=request.user.acting_organisation,
+            queryset=self.get_queryset(),
+        )
+        return Response(ServiceMatchSerializer(matches, many=True).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The public service directory",
+        description="No authentication. Public services of verified, active "
+        "organisations that are available or full (never suspended), with how to reach "
+        "them; the same filters as `services/`. Throttled per address.",
+        auth=[],
+        responses={
+            200: PublicServiceSerializer(many=True),
+            **error_responses(400, 429),
+        },
+    ),
+    retrieve=extend_schema(
+        summary="One service of the public directory",
+        auth=[],
+        responses={200: PublicServiceSerializer, **error_responses(404, 429)},
+    ),
+)
+class PublicServiceViewSet(viewsets.ReadOnlyModelViewSet):
+    """The public directory: read-only, no login, only public fields."""
+
+    queryset = (
+        Service.objects.public()
+        .select_related(*SERVICE_RELATED)
+        .prefetch_related("regions", "provinces")
+        .order_by("updated_at", "id")
+    )
+    serializer_class = PublicServiceSerializer
+    filterset_class = ServiceFilter
+    lookup_value_regex = r"[0-9]+"
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonRateThrottle]  # one budget per address
