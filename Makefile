@@ -20,10 +20,20 @@ install: $(VENV)/.installed
 .env:
 	@sed -e "s|^SECRET_KEY=.*|SECRET_KEY=dev-$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(40))')|" \
 	     -e "s|^DEBUG=.*|DEBUG=true|" -e "s|^TANSIQ_REQUIRE_MFA=.*|TANSIQ_REQUIRE_MFA=false|" \
+	     -e "s|^BENEFICIARY_KEYS=.*|BENEFICIARY_KEYS=$$($(PYTHON) -c 'import base64, secrets; print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())')|" \
+	     -e "s|^BENEFICIARY_HASH_KEY=.*|BENEFICIARY_HASH_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(40))')|" \
 	     .env.example > .env
 	@echo "Created .env for development (edit it to configure Tansiq)."
 
+# A .env made before beneficiaries existed lacks their keys: add generated ones (real
+# environment variables still win over .env).
 env: .env
+	@grep -q '^BENEFICIARY_KEYS=.' .env || { sed -i '/^BENEFICIARY_KEYS=/d' .env; \
+	  echo "BENEFICIARY_KEYS=$$($(PYTHON) -c 'import base64, secrets; print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())')" >> .env; \
+	  echo "Added BENEFICIARY_KEYS to .env."; }
+	@grep -q '^BENEFICIARY_HASH_KEY=.' .env || { sed -i '/^BENEFICIARY_HASH_KEY=/d' .env; \
+	  echo "BENEFICIARY_HASH_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(40))')" >> .env; \
+	  echo "Added BENEFICIARY_HASH_KEY to .env."; }
 
 # Starts the embedded PostgreSQL unless DATABASE_URL is set (environment or .env).
 db: install env

@@ -172,3 +172,7 @@ if __name__ == "__main__":
     from bench import alert_fanout
 
     alert_fanout.main()
+    # The service catalogue: the finder and the public directory over 5,000 services.
+    from bench import service_finder
+
+    service_finder.main()

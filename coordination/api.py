@@ -22,7 +22,13 @@ from coordination.notification_viewsets import (
 )
 from coordination.viewsets import ProvinceViewSet, RegionViewSet, SectorViewSet
 from interventions.viewsets import InterventionViewSet
-from organisations.viewsets import MeView, OrganisationViewSet
+from organisations.viewsets import (
+    MeView,
+    OrganisationViewSet,
+    PublicServiceViewSet,
+    ServiceViewSet,
+)
+from referrals.viewsets import BeneficiaryViewSet, ConsentViewSet
 
 app_name = "api"
 
@@ -40,6 +46,14 @@ router.register("alerts", AlertViewSet, basename="alert")
 router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("recommendations", RecommendationViewSet, basename="recommendation")
 router.register("comments", CommentViewSet, basename="comment")
+router.register("services", ServiceViewSet, basename="service")
+router.register("public/services", PublicServiceViewSet, basename="public-service")
+router.register("beneficiaries", BeneficiaryViewSet, basename="beneficiary")
+router.register(
+    r"beneficiaries/(?P<beneficiary_code>BNF-[0-9A-Z]{6})/consents",
+    ConsentViewSet,
+    basename="consent",
+)
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "coordination",
     "organisations",
     "interventions",
+    "referrals",
 ]
 
 MIDDLEWARE = [
@@ -170,7 +171,22 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "coordination.tasks.send_recommendation_reminders_task",
         "schedule": 24 * 3600.0,
     },
+    # Retention (PRODUCT.md "Data responsibility"): identities of people with no
+    # activity for BENEFICIARY_RETENTION_MONTHS are erased; a daily run is precise enough.
+    "erase-expired-identities": {
+        "task": "referrals.tasks.erase_expired_identities_task",
+        "schedule": 24 * 3600.0,
+    },
 }
+
+# ---------------------------------------------------------------------------
+# Beneficiaries: identity encryption keys (first encrypts, all decrypt: rotation), the
+# keyed-hash key of duplicate detection, and how long an inactive identity is kept.
+# Empty keys are refused by `check --deploy` and when a beneficiary is saved.
+# ---------------------------------------------------------------------------
+BENEFICIARY_KEYS = env.list("BENEFICIARY_KEYS", default=[])
+BENEFICIARY_HASH_KEY = env.str("BENEFICIARY_HASH_KEY", default="")
+BENEFICIARY_RETENTION_MONTHS = env.int("BENEFICIARY_RETENTION_MONTHS", default=24)
 
 # ---------------------------------------------------------------------------
 # Notifications and webhooks: outbox retries, daily digest, webhook safety
@@ -350,6 +366,8 @@ SPECTACULAR_SETTINGS = {
         "InterventionModalityEnum": "interventions.models.Intervention.Modality",
         "RecommendationStatusEnum": "coordination.models.Recommendation.Status",
         "DialogueThemeEnum": "coordination.models.dialogue.Theme",
+        "ServiceStatusEnum": "organisations.models.Service.Status",
+        "WGSSAnswerEnum": "referrals.models.WGSSAnswer",
     },
 }
 

@@ -6,13 +6,18 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from organisations.urls import public_urlpatterns, service_urlpatterns
+
 # The admin signs in through allauth (rate limits, MFA).
 admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", include("coordination.app_urls")),
     path("organisations/", include("organisations.urls")),
+    path("services/", include((service_urlpatterns, "services"))),
+    path("public/", include((public_urlpatterns, "public"))),
     path("interventions/", include("interventions.urls")),
+    path("referrals/", include("referrals.urls")),
     path("emergencies/", include("coordination.emergency_urls")),
     path("notifications/", include("coordination.notification_urls")),
     path("", include("coordination.dialogue_urls")),  # meetings/, recommendations/

@@ -47,6 +47,16 @@ def _clean_cache():
 
 
 @pytest.fixture(autouse=True)
+def _beneficiary_keys(settings):
+    # Identity fields need encryption and hashing keys; an environment without them
+    # (no .env) gets throwaway ones, so results never depend on a developer's .env.
+    if not settings.BENEFICIARY_KEYS:
+        settings.BENEFICIARY_KEYS = ["9y7zcGqM6kB3T0dQk1xJz8vYhPj4wR2aLsE5uN6oFtI="]
+    if not settings.BENEFICIARY_HASH_KEY:
+        settings.BENEFICIARY_HASH_KEY = "test-hash-key-not-secret"
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # The cast's passwords are hashed in every test; the real hasher is slow on purpose.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

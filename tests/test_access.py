@@ -228,6 +228,70 @@ def comment_of_worker_a(meeting_rabat, worker_a):
 # 428 for those who may, 403 for the others.
 _FOLLOW_UP_B = ("coordinator", "focal_b", "token_b")
 
+
+@pytest.fixture
+def service_of_b(focal_b):
+    """A public service of B in Oujda: read by all, edited by B's focal points."""
+    from organisations.services import create_service
+
+    return create_service(
+        actor=focal_b,
+        data={
+            "name": "Consultations",
+            "sector": Sector.objects.get(code="health"),
+            "service_type": Sector.objects.get(code="health").service_types.first(),
+            "regions": [Region.objects.get(code="02")],
+        },
+    )
+
+
+SERVICE_BODY = {
+    "name": "Repas",
+    "sector": "food_security",
+    "service_type": "hot_meals",
+    "regions": ["02"],
+}
+# Services: focal points (and B's token, whose owner is one) add to their own catalogue.
+_SERVICE_WRITERS = {"focal_a": 201, "focal_b": 201, "token_b": 201}
+
+
+@pytest.fixture
+def beneficiary_of_a(worker_a):
+    """A person A registered: only A's members see them, everyone else gets 404."""
+    from referrals.services import register_beneficiary
+
+    return register_beneficiary(
+        actor=worker_a, data={"full_name": "Awa Koné", "sex": "female"}
+    )
+
+
+@pytest.fixture
+def consent_of_a(beneficiary_of_a, worker_a, org_b):
+    """A's consent to share that person's identity with B."""
+    from referrals.services import record_consent
+
+    return record_consent(
+        beneficiary_of_a,
+        actor=worker_a,
+        organisation=org_b,
+        given_by="self",
+        scope="Nom",
+    )
+
+
+def _beneficiary(get):
+    return [get("beneficiary_of_a").code]
+
+
+def _consent(get):
+    return [get("beneficiary_of_a").code, get("consent_of_a").pk]
+
+
+# Beneficiaries: A's own members only; others 404 (never 403), whatever the route.
+_A_ONLY = ("worker_a", "focal_a")
+_MEMBERS_REGISTER = {"worker_a": 201, "focal_a": 201, "focal_b": 201, "token_b": 201}
+
+
 # (route name, method, args from fixtures, body, expected status per cast member)
 ROUTES = [
     ("api:me", "get", None, None, _everyone(200)),
@@ -587,6 +651,77 @@ ROUTES = [
         _pk("comment_of_worker_a"),
         None,
         _only({"worker_a": 204}, 403),
+    ),
+    # Services: the catalogue (all signed in), the finder, the public directory.
+    ("api:service-list", "get", None, None, _everyone(200)),
+    ("api:service-list", "post", None, SERVICE_BODY, _only(_SERVICE_WRITERS, 403)),
+    ("api:service-detail", "get", _pk("service_of_b"), None, _everyone(200)),
+    (
+        "api:service-detail",
+        "patch",
+        _pk("service_of_b"),
+        {"capacity": 3},
+        _only({"focal_b": 428, "token_b": 428}, 403),
+    ),
+    ("api:service-match", "get", None, {"sector": "health"}, _everyone(200)),
+    ("api:public-service-list", "get", None, None, _everyone(200, anonymous=200)),
+    (
+        "api:public-service-detail",
+        "get",
+        _pk("service_of_b"),
+        None,
+        _everyone(200, anonymous=200),
+    ),
+    # Beneficiaries and consents: the owning organisation only.
+    ("api:beneficiary-list", "get", None, None, _everyone(200)),
+    (
+        "api:beneficiary-list",
+        "post",
+        None,
+        {"sex": "female"},
+        _only(_MEMBERS_REGISTER, 403),
+    ),
+    (
+        "api:beneficiary-detail",
+        "get",
+        _beneficiary,
+        None,
+        _only(dict.fromkeys(_A_ONLY, 200), 404),
+    ),
+    (
+        "api:beneficiary-detail",
+        "patch",
+        _beneficiary,
+        {"household_size": 2},
+        _only(dict.fromkeys(_A_ONLY, 428), 404),
+    ),
+    (
+        "api:consent-list",
+        "get",
+        _beneficiary,
+        None,
+        _only(dict.fromkeys(_A_ONLY, 200), 404),
+    ),
+    (
+        "api:consent-list",
+        "post",
+        _beneficiary,
+        lambda get: {"organisation": get("org_c").pk, "given_by": "self", "scope": "x"},
+        _only(dict.fromkeys(_A_ONLY, 201), 404),
+    ),
+    (
+        "api:consent-detail",
+        "get",
+        _consent,
+        None,
+        _only(dict.fromkeys(_A_ONLY, 200), 404),
+    ),
+    (
+        "api:consent-withdraw",
+        "post",
+        _consent,
+        {"reason": "x"},
+        _only(dict.fromkeys(_A_ONLY, 200), 404),
     ),
     ("api:schema", "get", None, None, _everyone(200, anonymous=200)),
     ("api:docs", "get", None, None, _everyone(200, anonymous=200)),
