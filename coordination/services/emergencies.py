@@ -34,7 +34,7 @@ from coordination.models import (
     WebhookSubscription,
 )
 
-from .notifications import queue_notification
+from .notifications import queue_notification, queue_webhook_event
 
 if TYPE_CHECKING:
     from organisations.models import Organisation, User
@@ -160,6 +160,19 @@ def _validate_emergency(emergency: Emergency, regions, provinces) -> None:
     _check_dates(emergency.started_on, emergency.ended_on)
 
 
+def _emergency_event_context(emergency: Emergency) -> dict:
+    """What partner systems learn of an emergency in its webhook events."""
+    return {
+        "title": emergency.title,
+        "kind": emergency.kind,
+        "status": emergency.status,
+        "severity": emergency.severity,
+        "started_on": str(emergency.started_on),
+        "ended_on": str(emergency.ended_on) if emergency.ended_on else None,
+        "regions": sorted(emergency.regions.values_list("code", flat=True)),
+    }
+
+
 @transaction.atomic
 def create_emergency(*, actor: User, data: dict) -> Emergency:
     """Declare an emergency (coordinators), with its affected regions and provinces."""
@@ -172,6 +185,11 @@ def create_emergency(*, actor: User, data: dict) -> Emergency:
     emergency.save()
     emergency.regions.set(regions)
     emergency.provinces.set(provinces)
+    queue_webhook_event(
+        emergency,
+        event="emergency.created",
+        context=_emergency_event_context(emergency),
+    )
     return emergency
 
 
@@ -212,6 +230,11 @@ def update_emergency(emergency: Emergency, *, actor: User, data: dict) -> Emerge
         emergency.regions.set(regions)
     if "provinces" in data:
         emergency.provinces.set(provinces)
+    queue_webhook_event(
+        emergency,
+        event="emergency.updated",
+        context=_emergency_event_context(emergency),
+    )
     return emergency
 
 
@@ -230,6 +253,11 @@ def close_emergency(emergency: Emergency, *, actor: User, ended_on=None) -> Emer
     )
     _check_dates(emergency.started_on, emergency.ended_on)
     emergency.save(update_fields=["status", "ended_on", "updated_at"])
+    queue_webhook_event(
+        emergency,
+        event="emergency.updated",
+        context=_emergency_event_context(emergency),
+    )
     return emergency
 
 

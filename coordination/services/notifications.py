@@ -129,6 +129,13 @@ def _absolute(url: str) -> str:
     return settings.SITE_URL.rstrip("/") + url
 
 
+def _target_url(target: Any) -> str:
+    """The object's page, when it has one."""
+    if target is not None and hasattr(target, "get_absolute_url"):
+        return target.get_absolute_url()
+    return ""
+
+
 def webhook_payload(
     *, event: str, target: Any, kind: str, url: str, context: dict, organisation_id
 ) -> dict:
@@ -167,9 +174,7 @@ def queue_notification(
     target_type = (
         ContentType.objects.get_for_model(target) if target is not None else None
     )
-    url = ""
-    if target is not None and hasattr(target, "get_absolute_url"):
-        url = target.get_absolute_url()
+    url = _target_url(target)
     modes = _email_modes(list(recipients), kind)
     digest = NotificationPreference.Mode.DIGEST
     notifications = Notification.objects.bulk_create(
@@ -230,6 +235,37 @@ def queue_notification(
         OutboxMessage.objects.bulk_create(messages)
         enqueue_deliveries(messages)
     return notifications
+
+
+def queue_webhook_event(target: Any, *, event: str, context: dict | None = None) -> int:
+    """Tell every organisation subscribed to a platform-wide event (e.g. an emergency
+    declared) through its webhooks, in the caller's transaction; returns how many."""
+    now = timezone.now()
+    url = _target_url(target)
+    messages = [
+        OutboxMessage(
+            channel=OutboxMessage.Channel.WEBHOOK,
+            event=event,
+            subscription=subscription,
+            organisation_id=subscription.organisation_id,
+            payload=webhook_payload(
+                event=event,
+                target=target,
+                kind=event,
+                url=url,
+                context=context or {},
+                organisation_id=subscription.organisation_id,
+            ),
+            next_attempt_at=now,
+        )
+        for subscription in WebhookSubscription.objects.active().filter(
+            events__contains=[event]
+        )
+    ]
+    if messages:
+        OutboxMessage.objects.bulk_create(messages)
+        enqueue_deliveries(messages)
+    return len(messages)
 
 
 # ---------------------------------------------------------------------------

@@ -332,3 +332,42 @@ def test_the_focal_point_retries_their_webhooks_deliveries(
 
     assert len(receiver.wait_for(1)) == 1
     assert mail.outbox == []  # no e-mail was sent by the webhook's retry
+
+
+def test_declaring_and_closing_an_emergency_reaches_subscribed_partners(
+    loopback_allowed, receiver, focal_a, org_a, focal_b, org_b, coordinator, oriental
+):
+    from coordination.services import close_emergency, create_emergency
+
+    _, secret = subscribe(
+        focal_a,
+        org_a,
+        receiver.url,
+        events=[
+            WebhookSubscription.Event.EMERGENCY_CREATED,
+            WebhookSubscription.Event.EMERGENCY_UPDATED,
+        ],
+    )
+    subscribe(focal_b, org_b, receiver.url)  # alerts only: told nothing here
+
+    emergency = create_emergency(
+        actor=coordinator,
+        data={
+            "title": "Vague de froid",
+            "kind": "cold_wave",
+            "regions": [oriental],
+            "started_on": "2026-01-05",
+        },
+    )
+    close_emergency(emergency, actor=coordinator)
+    for message in OutboxMessage.objects.filter(channel=OutboxMessage.Channel.WEBHOOK):
+        deliver_outbox_message(message.pk)
+
+    requests = receiver.wait_for(2)
+    assert len(receiver.requests) == 2
+    assert all(signature_is_valid(request, secret) for request in requests)
+    bodies = sorted((json.loads(r["body"]) for r in requests), key=lambda b: b["event"])
+    assert [b["event"] for b in bodies] == ["emergency.created", "emergency.updated"]
+    assert bodies[0]["data"]["object"]["id"] == emergency.pk
+    assert bodies[0]["data"]["context"]["regions"] == ["02"]
+    assert bodies[1]["data"]["context"]["status"] == "closed"
