@@ -215,6 +215,10 @@ class WebhookSubscription(TimeStampedModel):
         ALERT_ANSWERED = "alert.answered", _("An alert is answered")
         EMERGENCY_CREATED = "emergency.created", _("An emergency is declared")
         EMERGENCY_UPDATED = "emergency.updated", _("An emergency is updated")
+        MEETING_INVITED = (
+            "meeting.invited",
+            _("The organisation is invited to a meeting"),
+        )
         REFERRAL_RECEIVED = "referral.received", _("A referral is received")
         REFERRAL_ACCEPTED = "referral.accepted", _("A referral is accepted")
         REFERRAL_DECLINED = "referral.declined", _("A referral is declined")

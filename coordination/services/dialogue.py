@@ -38,6 +38,7 @@ from coordination.models import (
     Participation,
     Recommendation,
     RecommendationUpdate,
+    WebhookSubscription,
 )
 from coordination.models.dialogue import (
     COMMENT_MAX_LENGTH,
@@ -74,7 +75,7 @@ RECOMMENDATION_FIELDS = (
 )
 TEXT_FIELDS = ("place", "online_url", "agenda", "minutes")
 MAX_MENTIONS = 20  # per comment: a longer list is a mass mailing, not a mention
-MEETING_INVITED_EVENT = "meeting.invited"
+MEETING_INVITED_EVENT = WebhookSubscription.Event.MEETING_INVITED
 
 
 class PreconditionFailed(Conflict):

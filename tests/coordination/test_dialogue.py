@@ -600,3 +600,29 @@ def test_comment_text_is_escaped_and_only_web_links_are_clickable(meeting, worke
     assert "</a>." in html  # the sentence's full stop is not part of the link
     assert 'href="javascript' not in html
     assert "&quot;x&quot;" in html
+
+
+def test_an_invitation_reaches_the_participants_webhooks(
+    meeting, coordinator, focal_a, org_a, settings
+):
+    from coordination.models import WebhookSubscription
+    from coordination.services.webhooks import create_webhook_subscription
+
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    subscription, _ = create_webhook_subscription(
+        actor=focal_a,
+        organisation=org_a,
+        url="http://127.0.0.1:9/hook",
+        events=[WebhookSubscription.Event.MEETING_INVITED],
+    )
+
+    dialogue.invite_participants(meeting, actor=coordinator)
+
+    [message] = OutboxMessage.objects.filter(subscription=subscription)
+    assert message.event == "meeting.invited"
+    assert message.payload["data"]["object"] == {
+        "type": "meeting",
+        "id": meeting.pk,
+        "url": message.payload["data"]["object"]["url"],
+    }
+    assert message.payload["data"]["object"]["url"].endswith(f"/meetings/{meeting.pk}/")
