@@ -6,10 +6,7 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -25,7 +22,13 @@ from .dialogue_serializers import (
     RecommendationSerializer,
     RecommendationUpdateSerializer,
 )
-from .drf import error_responses
+from .drf import (
+    IF_MATCH_PARAMETER,
+    PRECONDITION_RESPONSES,
+    PreconditionFailedError,
+    error_responses,
+    if_match_version,
+)
 from .exceptions import PermissionDenied
 from .filters import CommentFilter, MeetingFilter, RecommendationFilter
 from .idempotency import IdempotentWritesMixin
@@ -43,46 +46,6 @@ from .services import dialogue as services
 READ_ERRORS = error_responses(400, 401, 429)
 ONE_ERRORS = error_responses(401, 404, 429)
 WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 422, 429)
-
-
-class PreconditionRequiredError(exceptions.APIException):
-    status_code = 428
-    default_detail = gettext_lazy(
-        'Send the version you edited in an If-Match header, e.g. If-Match: "3".'
-    )
-    default_code = "precondition_required"
-
-
-class PreconditionFailedError(exceptions.APIException):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = services.PreconditionFailed.default_message
-    default_code = "precondition_failed"
-
-
-def if_match_version(request) -> int:
-    """The version in `If-Match: "3"` (428 when missing, 412 when unreadable)."""
-    header = request.headers.get("If-Match")
-    if header is None or not header.strip():
-        raise PreconditionRequiredError
-    value = header.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise PreconditionFailedError(
-            _('If-Match must be the version you edited, in quotes, e.g. If-Match: "3".')
-        )
-    return int(value)
-
-
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    str,
-    OpenApiParameter.HEADER,
-    required=True,
-    description='The version edited, in quotes: `"3"`.',
-)
-PRECONDITION_ERRORS = {
-    412: OpenApiResponse(description="Someone saved a newer version first."),
-    428: OpenApiResponse(description="If-Match is missing."),
-}
 
 PARTICIPATIONS = Participation.objects.select_related("organisation").order_by(
     "organisation__name"
@@ -210,10 +173,10 @@ class MeetingViewSet(
         "the addressees (observers of an addressed public body included) may change "
         "only `status`, along proposed → adopted → in_progress → implemented, or "
         "dropped (409 otherwise).",
-        parameters=[IF_MATCH],
+        parameters=[IF_MATCH_PARAMETER],
         responses={
             200: RecommendationSerializer,
-            **PRECONDITION_ERRORS,
+            **PRECONDITION_RESPONSES,
             **WRITE_ERRORS,
         },
     ),
@@ -297,8 +260,8 @@ class RecommendationViewSet(
                     status=data["status"],
                     version=self.if_match,
                 )
-        except services.PreconditionFailed:
-            raise PreconditionFailedError from None
+        except services.PreconditionFailed as stale:
+            raise PreconditionFailedError(str(stale.message)) from None
         serializer.instance = self.queryset.get(pk=recommendation.pk)
 
     @extend_schema(

@@ -11,14 +11,14 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .exceptions import Conflict
+from .exceptions import Conflict, PreconditionFailed
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY  # "non_field_errors"
 
@@ -47,8 +47,51 @@ class UnprocessableError(exceptions.APIException):
     default_code = "unprocessable"
 
 
+class PreconditionRequiredError(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = gettext_lazy(
+        'Send the version you edited in an If-Match header, e.g. If-Match: "3".'
+    )
+    default_code = "precondition_required"
+
+
+class PreconditionFailedError(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = PreconditionFailed.default_message
+    default_code = "precondition_failed"
+
+
+def if_match_version(request) -> int:
+    """The version in `If-Match: "3"` for objects several people edit (API.md):
+    428 when the header is missing, 412 when it is not a version."""
+    header = request.headers.get("If-Match")
+    if header is None or not header.strip():
+        raise PreconditionRequiredError
+    value = header.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise PreconditionFailedError(
+            _('If-Match must be the version you edited, in quotes, e.g. If-Match: "3".')
+        )
+    return int(value)
+
+
+IF_MATCH_PARAMETER = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description='The version edited, in quotes: `"3"`.',
+)
+PRECONDITION_RESPONSES = {
+    412: OpenApiResponse(description="Someone saved a newer version first."),
+    428: OpenApiResponse(description="If-Match is missing."),
+}
+
+
 def _as_api_exception(exc: Exception) -> Exception:
     """Domain and Django exceptions as DRF's, so one handler shapes them all."""
+    if isinstance(exc, PreconditionFailed):
+        return PreconditionFailedError(str(exc.message))
     if isinstance(exc, Conflict):
         return ConflictError(str(exc.message))
     if isinstance(exc, DjangoValidationError):

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from coordination.exceptions import Conflict, PermissionDenied, ValidationError
+from coordination.exceptions import PermissionDenied, ValidationError
+from coordination.exceptions import PreconditionFailed as BasePreconditionFailed
 
 from .models import (
     COUNTS,
@@ -49,7 +50,7 @@ FIELDS = (
 M2M = ("partners",)
 
 
-class PreconditionFailed(Conflict):
+class PreconditionFailed(BasePreconditionFailed):
     """Someone saved the object after the version the caller edited (HTTP 412)."""
 
     default_message = gettext_lazy(

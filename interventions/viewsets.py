@@ -6,11 +6,9 @@ from __future__ import annotations
 import json
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -19,7 +17,13 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from coordination.drf import error_responses
+from coordination.drf import (
+    IF_MATCH_PARAMETER,
+    PRECONDITION_RESPONSES,
+    PreconditionFailedError,
+    error_responses,
+    if_match_version,
+)
 from coordination.exceptions import PermissionDenied, ValidationError
 from coordination.idempotency import IdempotentWritesMixin
 from coordination.permissions import VisibleToUserMixin
@@ -47,20 +51,6 @@ from .services import (
 )
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class PreconditionRequiredError(exceptions.APIException):
-    status_code = 428
-    default_detail = gettext_lazy(
-        'Send the version you edited in an If-Match header, e.g. If-Match: "3".'
-    )
-    default_code = "precondition_required"
-
-
-class PreconditionFailedError(exceptions.APIException):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = PreconditionFailed.default_message
-    default_code = "precondition_failed"
 
 
 class _FileRenderer(renderers.BaseRenderer):
@@ -95,18 +85,6 @@ def _api_keys(error: ValidationError) -> ValidationError:
     return ValidationError(renamed)
 
 
-def _if_match_version(request) -> int:
-    header = request.headers.get("If-Match")
-    if header is None or not header.strip():
-        raise PreconditionRequiredError
-    value = header.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise PreconditionFailedError(
-            _('If-Match must be the version you edited, in quotes, e.g. If-Match: "3".')
-        )
-    return int(value)
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="List interventions (the shared 4W)",
@@ -136,19 +114,10 @@ def _if_match_version(request) -> int:
         summary="Edit an intervention",
         description='Members of the owning organisation only. Requires `If-Match: "<version>"`: '
         "428 without it, 412 when someone saved a newer version first.",
-        parameters=[
-            OpenApiParameter(
-                "If-Match",
-                str,
-                OpenApiParameter.HEADER,
-                required=True,
-                description='The version edited, in quotes: `"3"`.',
-            )
-        ],
+        parameters=[IF_MATCH_PARAMETER],
         responses={
             200: InterventionSerializer,
-            412: OpenApiResponse(description="Someone saved a newer version first."),
-            428: OpenApiResponse(description="If-Match is missing."),
+            **PRECONDITION_RESPONSES,
             **error_responses(400, 401, 403, 404, 409, 422, 429),
         },
     ),
@@ -185,7 +154,7 @@ class InterventionViewSet(
         kwargs["partial"] = True  # PATCH only: no PUT
         instance = self.get_object()  # an invisible row is a 404, before anything
         require_writer(request.user, instance.organisation)  # then 403, then 428
-        self.if_match = _if_match_version(request)
+        self.if_match = if_match_version(request)
         response = super().update(request, *args, **kwargs)
         response["ETag"] = f'"{response.data["version"]}"'
         return response
@@ -206,8 +175,8 @@ class InterventionViewSet(
                 data=serializer.validated_data,
                 version=self.if_match,
             )
-        except PreconditionFailed:
-            raise PreconditionFailedError from None
+        except PreconditionFailed as stale:
+            raise PreconditionFailedError(str(stale.message)) from None
         except ValidationError as error:
             raise _api_keys(error) from None
 

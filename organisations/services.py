@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from coordination.exceptions import Conflict, PermissionDenied, ValidationError
+from coordination.exceptions import PreconditionFailed as BasePreconditionFailed
 
 from .emails import send_invitation_email, send_join_request_decision_email
 from .models import (
@@ -565,7 +566,7 @@ SERVICE_FIELDS = (
 SERVICE_M2M = ("regions", "provinces")
 
 
-class ServicePreconditionFailed(Conflict):
+class ServicePreconditionFailed(BasePreconditionFailed):
     """Someone saved the service after the version the caller edited (HTTP 412)."""
 
     default_message = gettext_lazy(

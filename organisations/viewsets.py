@@ -4,21 +4,24 @@ the current user."""
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import exceptions, generics, mixins, status, viewsets
+from rest_framework import generics, mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
-from coordination.drf import error_responses
+from coordination.drf import (
+    IF_MATCH_PARAMETER,
+    PRECONDITION_RESPONSES,
+    PreconditionFailedError,
+    error_responses,
+    if_match_version,
+)
 from coordination.exceptions import ValidationError as DjangoValidationError
 from coordination.idempotency import IdempotentWritesMixin
 from coordination.permissions import VisibleToUserMixin
@@ -173,32 +176,6 @@ class MeView(IdempotentWritesMixin, generics.RetrieveUpdateAPIView):
 # ---------------------------------------------------------------------------
 # Services
 # ---------------------------------------------------------------------------
-class ServicePreconditionRequiredError(exceptions.APIException):
-    status_code = 428
-    default_detail = gettext_lazy(
-        'Send the version you edited in an If-Match header, e.g. If-Match: "3".'
-    )
-    default_code = "precondition_required"
-
-
-class ServicePreconditionFailedError(exceptions.APIException):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = ServicePreconditionFailed.default_message
-    default_code = "precondition_failed"
-
-
-def _if_match_version(request) -> int:
-    header = request.headers.get("If-Match")
-    if header is None or not header.strip():
-        raise ServicePreconditionRequiredError
-    value = header.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise ServicePreconditionFailedError(
-            _('If-Match must be the version you edited, in quotes, e.g. If-Match: "3".')
-        )
-    return int(value)
-
-
 def _service_data(validated: dict) -> dict:
     """The serializer's values as the service takes them (M2M as lists)."""
     return {
@@ -255,19 +232,10 @@ def _api_keys(error: DjangoValidationError) -> DjangoValidationError:
         description="Focal points of the owning organisation only. Requires "
         '`If-Match: "<version>"`: 428 without it, 412 when someone saved a newer '
         "version first.",
-        parameters=[
-            OpenApiParameter(
-                "If-Match",
-                str,
-                OpenApiParameter.HEADER,
-                required=True,
-                description='The version edited, in quotes: `"3"`.',
-            )
-        ],
+        parameters=[IF_MATCH_PARAMETER],
         responses={
             200: ServiceSerializer,
-            412: OpenApiResponse(description="Someone saved a newer version first."),
-            428: OpenApiResponse(description="If-Match is missing."),
+            **PRECONDITION_RESPONSES,
             **error_responses(400, 401, 403, 404, 409, 422, 429),
         },
     ),
@@ -302,7 +270,7 @@ class ServiceViewSet(
         kwargs["partial"] = True  # PATCH only: no PUT
         instance = self.get_object()  # an invisible row is a 404, before anything
         require_service_manager(request.user, instance.organisation)  # 403, then 428
-        self.if_match = _if_match_version(request)
+        self.if_match = if_match_version(request)
         response = super().update(request, *args, **kwargs)
         response["ETag"] = f'"{response.data["version"]}"'
         return response
@@ -323,8 +291,8 @@ class ServiceViewSet(
                 data=_service_data(serializer.validated_data),
                 version=self.if_match,
             )
-        except ServicePreconditionFailed:
-            raise ServicePreconditionFailedError from None
+        except ServicePreconditionFailed as stale:
+            raise PreconditionFailedError(str(stale.message)) from None
         except DjangoValidationError as error:
             raise _api_keys(error) from None
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coordination.exceptions import Conflict, PermissionDenied, ValidationError
+from coordination.exceptions import PreconditionFailed as BasePreconditionFailed
 
 from .crypto import duplicate_keys
 from .models import (
@@ -188,7 +189,7 @@ def register_beneficiary(*, actor: User, data: dict[str, Any]) -> Beneficiary:
     raise Conflict(_("No free code could be drawn; try again."))
 
 
-class PreconditionFailed(Conflict):
+class PreconditionFailed(BasePreconditionFailed):
     """Someone saved the beneficiary after the version the caller edited (HTTP 412)."""
 
 

@@ -16,10 +16,9 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from coordination.drf import error_responses
+from coordination.drf import PreconditionFailedError, error_responses, if_match_version
 from coordination.idempotency import IdempotentWritesMixin
 from coordination.permissions import VisibleToUserMixin
-from interventions.viewsets import PreconditionFailedError, _if_match_version
 
 from .filters import BeneficiaryFilter
 from .models import Beneficiary, Consent
@@ -125,7 +124,7 @@ class BeneficiaryViewSet(
     def update(self, request, *args, **kwargs):
         beneficiary = self.get_object()  # 404 first
         require_member(request.user, beneficiary.organisation)  # then 403, then 428
-        version = _if_match_version(request)
+        version = if_match_version(request)
         serializer = self.get_serializer(beneficiary, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         try:

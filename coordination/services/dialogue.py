@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from coordination.exceptions import Conflict, PermissionDenied, ValidationError
+from coordination.exceptions import PreconditionFailed as BasePreconditionFailed
 from coordination.models import (
     Comment,
     Meeting,
@@ -78,7 +79,7 @@ MAX_MENTIONS = 20  # per comment: a longer list is a mass mailing, not a mention
 MEETING_INVITED_EVENT = WebhookSubscription.Event.MEETING_INVITED
 
 
-class PreconditionFailed(Conflict):
+class PreconditionFailed(BasePreconditionFailed):
     """Someone saved the recommendation after the version the caller edited (412)."""
 
     default_message = gettext_lazy(
