@@ -9,13 +9,17 @@ import tempfile
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.postgres.aggregates import StringAgg
+from django.db.models import F, OuterRef, Subquery, TextField, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coordination.models import Province, Region, Sector, ServiceType
 
-from .imports import COLUMNS
+from .imports import COLUMNS, PARTNER_SEPARATOR
+from .models import Intervention
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -39,6 +43,7 @@ SOURCES = {
     "status": "status",
     "modality": "modality",
     "funding_source": "funding_source",
+    "partners": "partner_names",
     "description": "description",
 }
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -58,8 +63,30 @@ def header_rows(*, hxl: bool, language: str = "fr") -> list[list[str]]:
     return [names, [column.hxl for column in COLUMNS]] if hxl else [names]
 
 
+def _partner_names() -> Coalesce:
+    """Each row's partners (acronym, else name), "; "-separated, read in the export's
+    own query (a correlated subquery, not a query per row)."""
+    through = Intervention.partners.through
+    partners = (
+        through.objects.filter(intervention=OuterRef("pk"))
+        .values("intervention")
+        .annotate(
+            names=StringAgg(
+                Coalesce(
+                    NullIf("organisation__acronym", Value("")), "organisation__name"
+                ),
+                f"{PARTNER_SEPARATOR} ",
+                order_by=F("organisation__name"),
+            )
+        )
+        .values("names")
+    )
+    return Coalesce(Subquery(partners), Value(""), output_field=TextField())
+
+
 def data_rows(queryset: QuerySet) -> Iterator[list[Any]]:
     fields = [SOURCES.get(column.key, column.key) for column in COLUMNS]
+    queryset = queryset.annotate(partner_names=_partner_names())
     for row in queryset.values_list(*fields).iterator(chunk_size=2000):
         yield [
             value.isoformat()

@@ -29,13 +29,14 @@ from django.utils.translation import gettext_lazy
 
 from coordination.exceptions import ValidationError
 from coordination.models import Emergency, Province, Region, Sector, ServiceType
+from organisations.models import Organisation
 
 from .models import COUNTS, PARTS, ImportChunk, Intervention, InterventionImport
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-    from organisations.models import Organisation, User
+    from organisations.models import User
 
 CHUNK_SIZE = 1024 * 1024  # bytes per stored piece of an upload
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
@@ -123,10 +124,12 @@ COLUMNS: list[Column] = [
     *_count_columns("targeted", "cible"),
     *_count_columns("reached", "atteint"),
     Column("funding_source", "#org+funder", "Source de financement", "Funding source", ("bailleur", "donor", "financement", "funder")),
+    Column("partners", "#org+partner", "Partenaires", "Partners", ("partenaire", "partner", "organisations partenaires", "partner organisations", "partner organizations", "implementing partners")),
     Column("description", "#description", "Description", "Description", ("notes", "commentaire", "comment")),
 ]  # fmt: skip
 COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
 REQUIRED = ("sector", "activity", "start_date")
+PARTNER_SEPARATOR = ";"
 
 
 def normalise(text: Any) -> str:
@@ -538,6 +541,15 @@ class References:
             for name in (emergency.pk, emergency.glide_number, emergency.title):
                 if name:
                     self.emergencies.setdefault(normalise(name), emergency)
+        # Partners by code, then acronym, then name (a code wins over another's name).
+        self.partners: dict[str, int] = {}
+        organisations = list(
+            Organisation.objects.values_list("pk", "code", "acronym", "name")
+        )
+        for position in (1, 2, 3):
+            for row in organisations:
+                if row[position]:
+                    self.partners.setdefault(normalise(row[position]), row[0])
         self.statuses = {**_choice_lookup(Intervention.Status), **STATUS_ALIASES}
         self.modalities = {**_choice_lookup(Intervention.Modality), **MODALITY_ALIASES}
 
@@ -824,6 +836,33 @@ class RowChecker:
             else:
                 values["emergency_id"] = emergency.pk
         values["funding_source"] = _text(raw.get("funding_source"))[:200]
+        if "partners" in raw:
+            partner_ids: set[int] = set()
+            unknown: list[str] = []
+            for name in _text(raw["partners"]).split(PARTNER_SEPARATOR):
+                if not name.strip():
+                    continue
+                pk = refs.partners.get(normalise(name))
+                if pk is None:
+                    unknown.append(name.strip())
+                elif pk == refs.organisation.pk:
+                    fail(
+                        "partners",
+                        _(
+                            "The organisation running the intervention cannot be its own partner."
+                        ),
+                    )
+                else:
+                    partner_ids.add(pk)
+            if unknown:
+                fail(
+                    "partners",
+                    _(
+                        "Unknown partner organisation “%(value)s”: use its code, acronym or name, separated by “;”."
+                    )
+                    % {"value": "; ".join(unknown)},
+                )
+            values["partner_ids"] = sorted(partner_ids)
         values["description"] = _text(raw.get("description"))[:4000]
         ref = _text(raw.get("external_ref"))
         if len(ref) > 100:
@@ -900,7 +939,7 @@ _TYPES = {
     "province_id": "bigint", "commune": "varchar(200)", "latitude": "numeric(9,6)",
     "longitude": "numeric(9,6)", "start_date": "date", "end_date": "date",
     "status": "varchar(20)", "modality": "varchar(20)", "funding_source": "varchar(200)",
-    "description": "text",
+    "description": "text", "partner_ids": "bigint[]",
 }  # fmt: skip
 TEMP_TABLE = "tansiq_intervention_import"
 # Columns the import writes (all but the row number); an update changes these.
@@ -908,12 +947,30 @@ WRITTEN = COPY_COLUMNS[1:]
 CHANGED = [c for c in WRITTEN if c != "external_ref"]
 
 
-def _merge_sql() -> str:
+def _through() -> tuple[str, str, str]:
+    """The partners' through table and its two columns."""
+    through = Intervention.partners.through._meta
+    return (
+        through.db_table,
+        through.get_field("intervention").column,
+        through.get_field("organisation").column,
+    )
+
+
+def _merge_sql(*, partners: bool = False) -> str:
     table = Intervention._meta.db_table
     columns = ", ".join(WRITTEN)
     changed = ", ".join(f"{c} = EXCLUDED.{c}" for c in CHANGED)
     differs = ", ".join(f"{table}.{c}" for c in CHANGED)
     new = ", ".join(f"EXCLUDED.{c}" for c in CHANGED)
+    partners_differ = ""
+    if partners:  # a new partner set alone is a change too (partner_ids are sorted)
+        through, intervention, organisation = _through()
+        partners_differ = f"""
+            OR (SELECT coalesce(array_agg(p.{organisation} ORDER BY p.{organisation}), '{{}}')
+                FROM {through} p WHERE p.{intervention} = {table}.id)
+            IS DISTINCT FROM (SELECT t.partner_ids FROM {TEMP_TABLE} t
+                WHERE t.external_ref = EXCLUDED.external_ref)"""
     return f"""
         WITH merged AS (
             INSERT INTO {table} (
@@ -925,12 +982,33 @@ def _merge_sql() -> str:
             ON CONFLICT (organisation_id, external_ref) WHERE NOT (external_ref = '')
             DO UPDATE SET {changed}, version = {table}.version + 1,
                 updated_by_id = %(actor)s, updated_at = %(now)s
-            WHERE ({differs}) IS DISTINCT FROM ({new})
+            WHERE ({differs}) IS DISTINCT FROM ({new}){partners_differ}
             RETURNING (xmax = 0) AS inserted
         )
         SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
         FROM merged
     """
+
+
+def _set_partners(cursor, params: dict[str, Any]) -> None:
+    """Replace each imported row's partners with the file's: one DELETE and one
+    INSERT on the through table for the whole file."""
+    table = Intervention._meta.db_table
+    through, intervention, organisation = _through()
+    rows = f"""{TEMP_TABLE} t JOIN {table} i ON i.organisation_id = %(organisation)s
+        AND i.external_ref = t.external_ref"""
+    cursor.execute(
+        f"""DELETE FROM {through} p USING {rows}
+            WHERE p.{intervention} = i.id AND NOT (p.{organisation} = ANY(t.partner_ids))""",
+        params,
+    )
+    cursor.execute(
+        f"""INSERT INTO {through} ({intervention}, {organisation})
+            SELECT i.id, partner FROM {rows}
+            CROSS JOIN LATERAL unnest(t.partner_ids) AS partner
+            ON CONFLICT DO NOTHING""",
+        params,
+    )
 
 
 def _progress_key(record_id: int) -> str:
@@ -970,7 +1048,9 @@ def _run(handle, record: InterventionImport, actor: User, report: ImportReport) 
     checker = RowChecker(References(record.organisation), header)
     labels = {key: header.labels[i] for i, key in header.keys.items()}
     refs_seen: dict[str, int] = {}
-    definitions = ", ".join(f"{c} {_TYPES.get(c, 'integer')}" for c in COPY_COLUMNS)
+    partners = "partners" in header.keys.values()
+    copy_columns = (*COPY_COLUMNS, "partner_ids") if partners else COPY_COLUMNS
+    definitions = ", ".join(f"{c} {_TYPES.get(c, 'integer')}" for c in copy_columns)
     with connection.cursor() as cursor:
         # pgtrigger's per-row check reads this setting and, when it was never set,
         # catches the error in a subtransaction: per row, that is most of an import's
@@ -982,7 +1062,7 @@ def _run(handle, record: InterventionImport, actor: User, report: ImportReport) 
         data_rows = rows if pending is None else _prepend(pending, rows)
         number = header.first_data_row - 1
         with cursor.cursor.copy(
-            f"COPY {TEMP_TABLE} ({', '.join(COPY_COLUMNS)}) FROM STDIN"
+            f"COPY {TEMP_TABLE} ({', '.join(copy_columns)}) FROM STDIN"
         ) as copy:
             for row in data_rows:
                 number += 1
@@ -1019,7 +1099,7 @@ def _run(handle, record: InterventionImport, actor: User, report: ImportReport) 
                 if report.error_count:
                     continue  # nothing will be saved: stop copying, keep checking
                 values["row_number"] = number
-                copy.write_row([values[c] for c in COPY_COLUMNS])
+                copy.write_row([values[c] for c in copy_columns])
         if report.rows == 0:
             raise ImportFileError(
                 _("The file has column headers but no rows to import.")
@@ -1040,8 +1120,13 @@ def _run(handle, record: InterventionImport, actor: User, report: ImportReport) 
             existing = cursor.fetchone()[0]
             report.created, report.updated = report.rows - existing, existing
             return
-        cursor.execute(_merge_sql(), params)
+        if partners:  # the merge compares partner sets by reference
+            cursor.execute(f"CREATE INDEX ON {TEMP_TABLE} (external_ref)")
+            cursor.execute(f"ANALYZE {TEMP_TABLE}")
+        cursor.execute(_merge_sql(partners=partners), params)
         report.created, report.updated = cursor.fetchone()
+        if partners:
+            _set_partners(cursor, params)
         report.unchanged = report.rows - report.created - report.updated
 
 

@@ -396,3 +396,38 @@ def test_the_list_makes_the_same_queries_for_1_and_100_rows(
 
     assert response.json()["count"] == 100
     assert len(many) == len(one)
+
+
+def test_the_export_writes_the_partners_of_exactly_the_filtered_rows(
+    api_as, observer, worker_a, valid_data, org_b, org_c
+):
+    org_c.acronym = ""
+    org_c.save()
+    create_intervention(
+        actor=worker_a,
+        data={**valid_data, "external_ref": "P-1", "partners": [org_b, org_c]},
+    )
+    create_intervention(actor=worker_a, data={**valid_data, "external_ref": "P-2"})
+    create_intervention(
+        actor=worker_a,
+        data={
+            **valid_data,
+            "external_ref": "P-3",
+            "status": "completed",
+            "partners": [org_b],
+        },
+    )
+
+    response = api_as(observer).get(f"{EXPORT}?format=csv&hxl=1&status=ongoing")
+
+    rows = list(
+        csv.reader(
+            io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))
+        )
+    )
+    column = rows[1].index("#org+partner")
+    assert rows[0][column] == "Partenaires"
+    assert {row[0]: row[column] for row in rows[2:]} == {
+        "P-1": "OB; Organisation C",
+        "P-2": "",
+    }

@@ -290,3 +290,89 @@ def test_people_without_an_organisation_cannot_import(request, who):
         start_import(
             actor=request.getfixturevalue(who), upload=csv_file(NAMES, *GOOD_ROWS)
         )
+
+
+# Partners: by code, acronym or name, ";"-separated; replaced on re-import
+PARTNERS = NAMES + ",Partenaires"
+
+
+@pytest.fixture
+def partners(org_b, org_c):
+    from tests.factories import OrganisationFactory
+
+    org_b.name, org_b.acronym = "Entraide Fès", ""
+    org_b.save()
+    arabic = OrganisationFactory(code="org-ar", name="جمعية الأمل", acronym="")
+    return org_b, org_c, arabic
+
+
+def test_partners_are_read_by_code_and_by_french_or_arabic_name(worker_a, partners):
+    org_b, org_c, arabic = partners
+    rows = [
+        GOOD_ROWS[0] + ",org-c; ENTRAIDE FES",
+        GOOD_ROWS[1] + ',"جمعية الامل ;"',
+    ]
+
+    report = run(worker_a, csv_file(PARTNERS, *rows))
+
+    assert report["valid"], report["errors"]
+    first, second = Intervention.objects.order_by("external_ref")
+    assert set(first.partners.all()) == {org_b, org_c}
+    assert list(second.partners.all()) == [arabic]
+
+
+def test_partners_in_an_hxl_file(worker_a, partners):
+    _org_b, org_c, _arabic = partners
+
+    report = run(worker_a, csv_file(HXL + ",#org+partner", GOOD_ROWS[0] + ",OC"))
+
+    assert report["valid"], report["errors"]
+    assert list(Intervention.objects.get().partners.all()) == [org_c]
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("org-c; Nobody", "Unknown partner organisation “Nobody”"),
+        ("AA", "cannot be its own partner"),
+    ],
+    ids=["unknown", "self"],
+)
+def test_a_bad_partner_is_reported_by_row_and_column_and_nothing_is_saved(
+    worker_a, partners, cell, message
+):
+    rows = [GOOD_ROWS[0] + ",org-c", GOOD_ROWS[1] + f",{cell}"]
+
+    report = run(worker_a, csv_file(PARTNERS, *rows), dry_run=True)
+
+    assert [(e["row"], e["column"]) for e in report["errors"]] == [(3, "Partenaires")]
+    assert message in report["errors"][0]["message"]
+    report = run(worker_a, csv_file(PARTNERS, *rows))
+    assert not report["valid"]
+    assert not Intervention.objects.exists()
+
+
+def test_reimporting_replaces_the_partners(worker_a, partners):
+    org_b, org_c, arabic = partners
+    run(
+        worker_a,
+        csv_file(PARTNERS, GOOD_ROWS[0] + ",org-b;org-c", GOOD_ROWS[1] + ",org-b"),
+    )
+
+    report = run(
+        worker_a,
+        csv_file(PARTNERS, GOOD_ROWS[0] + ",org-ar;org-c", GOOD_ROWS[1] + ",org-b"),
+    )
+
+    assert (report["created"], report["updated"], report["unchanged"]) == (0, 1, 1)
+    first, second = Intervention.objects.order_by("external_ref")
+    assert set(first.partners.all()) == {org_c, arabic}
+    assert first.version == 2
+    assert list(second.partners.all()) == [org_b]
+    report = run(
+        worker_a, csv_file(PARTNERS, GOOD_ROWS[0] + ",", GOOD_ROWS[1] + ",org-b")
+    )
+    assert report["updated"] == 1
+    assert not first.partners.exists()
+    run(worker_a, csv_file(NAMES, *GOOD_ROWS))  # no partner column: partners kept
+    assert list(second.partners.all()) == [org_b]
