@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
@@ -485,10 +486,15 @@ class AlertCreateView(LoginRequiredMixin, VisibleToUserMixin, FormView):
                     recipients=list(data["recipients"]),
                     **scope,
                 )
+                count = alert.recipients.count()
                 messages.success(
                     self.request,
-                    _("The alert has been sent to %(count)s organisations.")
-                    % {"count": alert.recipients.count()},
+                    ngettext(
+                        "The alert has been sent to %(count)s organisation.",
+                        "The alert has been sent to %(count)s organisations.",
+                        count,
+                    )
+                    % {"count": count},
                 )
                 return redirect("emergencies:alert", pk=alert.pk)
             matched = list(

@@ -14,7 +14,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
@@ -385,7 +385,11 @@ class ProgressView(LoginRequiredMixin, VisibleToUserMixin, FormView):
             return self.form_invalid(form)
         messages.success(
             self.request,
-            _("Progress recorded: %(total)d more people reached.")
+            ngettext(
+                "Progress recorded: %(total)d more person reached.",
+                "Progress recorded: %(total)d more people reached.",
+                data["counts"]["total"],
+            )
             % {"total": data["counts"]["total"]},
         )
         return redirect("interventions:detail", pk=self.object.pk)

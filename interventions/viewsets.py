@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -285,9 +286,12 @@ class InterventionViewSet(
         if not report["valid"] and not dry_run:
             errors: dict[str, list[str]] = {
                 "file": [
-                    _(
+                    ngettext(
+                        "The file was not imported: %(count)d error. Correct it "
+                        "and send it again.",
                         "The file was not imported: %(count)d errors. Correct them "
-                        "and send it again."
+                        "and send it again.",
+                        report["error_count"],
                     )
                     % {"count": report["error_count"]}
                 ]
