@@ -45,7 +45,7 @@ from .models import (
     Recommendation,
     RecommendationUpdate,
 )
-from .permissions import VisibleToUserMixin
+from .permissions import VisibleToUserMixin, require_coordinator
 from .services import dialogue as services
 
 STUCK_AFTER = timedelta(days=60)  # an open recommendation without news this long
@@ -60,18 +60,6 @@ PARTICIPATIONS = Participation.objects.select_related("organisation").order_by(
 BOARD_QUERYSET = Recommendation.objects.select_related(
     "meeting", "owner", "owner_user"
 ).prefetch_related("addressed_to")
-
-
-def _require_coordinator_page(user) -> None:
-    # Pages only (GET): the services check the same rule again on every change.
-    if not user.is_coordinator:
-        raise PermissionDenied
-
-
-def _query_string(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 def _label_names(filterset) -> None:
@@ -207,7 +195,7 @@ def comment_delete(request, pk: int):
 @login_required
 def comment_hide(request, pk: int):
     comment = _own_comment(request, pk)
-    _require_coordinator_page(request.user)
+    require_coordinator(request.user)
     form = HideCommentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -262,7 +250,6 @@ class MeetingListView(LoginRequiredMixin, VisibleToUserMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["query_string"] = _query_string(self.request)
         context["is_filtered"] = any(
             self.request.GET.get(name) for name in self.filterset_class.Meta.fields
         )
@@ -301,7 +288,7 @@ class MeetingCreateView(LoginRequiredMixin, FormView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            _require_coordinator_page(request.user)
+            require_coordinator(request.user)
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
@@ -331,7 +318,7 @@ class MeetingUpdateView(LoginRequiredMixin, VisibleToUserMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             self.object = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
-            _require_coordinator_page(request.user)
+            require_coordinator(request.user)
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
@@ -382,7 +369,7 @@ def meeting_attendance(request, pk: int):
         ),
         pk=pk,
     )
-    _require_coordinator_page(request.user)
+    require_coordinator(request.user)
     form = AttendanceForm(request.POST, meeting=meeting)
     if form.is_valid():
         try:
@@ -542,7 +529,6 @@ class RecommendationBoardView(LoginRequiredMixin, VisibleToUserMixin, FilterView
         ]
         context["overdue_count"] = totals["overdue"]
         context["stuck_before"] = timezone.now() - STUCK_AFTER
-        context["query_string"] = _query_string(self.request)
         context["is_filtered"] = any(
             self.request.GET.get(name) for name in self.filterset_class.Meta.fields
         )
@@ -606,7 +592,7 @@ class RecommendationCreateView(LoginRequiredMixin, FormView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            _require_coordinator_page(request.user)
+            require_coordinator(request.user)
         return super().dispatch(request, *args, **kwargs)
 
     def get_initial(self):
@@ -650,7 +636,7 @@ class RecommendationUpdateView(LoginRequiredMixin, VisibleToUserMixin, FormView)
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             self.object = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
-            _require_coordinator_page(request.user)
+            require_coordinator(request.user)
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):

@@ -30,20 +30,8 @@ from .emergency_forms import (
 from .exceptions import Conflict, PermissionDenied, ValidationError
 from .filters import AlertFilter, CapacityFilter, EmergencyFilter
 from .models import Alert, AlertRecipient, Capacity, Emergency, Need
-from .permissions import VisibleToUserMixin
+from .permissions import VisibleToUserMixin, require_coordinator
 from .services import emergencies as services
-
-
-def _require_coordinator_page(user) -> None:
-    # Pages only (GET): the services check the same rule again on every change.
-    if not user.is_coordinator:
-        raise PermissionDenied
-
-
-def _query_string(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 def _label_names(filterset) -> None:
@@ -76,7 +64,6 @@ class EmergencyListView(LoginRequiredMixin, VisibleToUserMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["query_string"] = _query_string(self.request)
         context["is_filtered"] = any(
             self.request.GET.get(name) for name in self.filterset_class.Meta.fields
         )
@@ -130,7 +117,7 @@ class EmergencyCreateView(LoginRequiredMixin, FormView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            _require_coordinator_page(request.user)
+            require_coordinator(request.user)
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
@@ -158,7 +145,7 @@ class EmergencyUpdateView(LoginRequiredMixin, VisibleToUserMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             self.object = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
-            _require_coordinator_page(request.user)
+            require_coordinator(request.user)
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
@@ -205,7 +192,7 @@ class NeedsView(LoginRequiredMixin, VisibleToUserMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             self.object = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
-            _require_coordinator_page(request.user)
+            require_coordinator(request.user)
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
@@ -247,7 +234,7 @@ class NeedUpdateView(LoginRequiredMixin, FormView):
                 ).select_related("emergency"),
                 pk=kwargs["pk"],
             )
-            _require_coordinator_page(request.user)
+            require_coordinator(request.user)
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
@@ -307,7 +294,6 @@ class CapacityListView(LoginRequiredMixin, VisibleToUserMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["query_string"] = _query_string(self.request)
         context["is_filtered"] = any(
             self.request.GET.get(name) for name in self.filterset_class.Meta.fields
         )
@@ -431,7 +417,6 @@ class AlertListView(LoginRequiredMixin, VisibleToUserMixin, FilterView):
             by_alert = {r.alert_id: r for r in answers}
             for alert in context["object_list"]:
                 alert.my_answer = by_alert.get(alert.pk)
-        context["query_string"] = _query_string(self.request)
         return context
 
 
@@ -446,7 +431,7 @@ class AlertCreateView(LoginRequiredMixin, VisibleToUserMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             self.emergency = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
-            _require_coordinator_page(request.user)
+            require_coordinator(request.user)
         return super().dispatch(request, *args, **kwargs)
 
     def organisations(self):

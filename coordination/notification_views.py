@@ -40,12 +40,6 @@ def _add_service_errors(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-def _query_string(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
 # ---------------------------------------------------------------------------
 # Inbox
 # ---------------------------------------------------------------------------
@@ -70,7 +64,6 @@ class NotificationListView(LoginRequiredMixin, VisibleToUserMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["query_string"] = _query_string(self.request)
         context["is_filtered"] = any(
             self.request.GET.get(name) not in (None, "", "unknown")
             for name in ("unread", "kind")
@@ -305,7 +298,6 @@ class FailedDeliveryListView(LoginRequiredMixin, VisibleToUserMixin, FilterView)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["query_string"] = _query_string(self.request)
         labels = {
             **dict(Notification.Kind.choices),
             **dict(WebhookSubscription.Event.choices),

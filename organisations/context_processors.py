@@ -7,12 +7,23 @@ from django.conf import settings
 from coordination.models import Notification
 
 
+def _query_string(request) -> str:
+    """The current filters without the page number, for pagination and sort links."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 def navigation(request) -> dict:
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {"nav_languages": settings.LANGUAGES}
-    return {
+    common = {
         "nav_languages": settings.LANGUAGES,
+        "query_string": _query_string(request),
+    }
+    if user is None or not user.is_authenticated:
+        return common
+    return {
+        **common,
         "acting_organisation": user.acting_organisation,
         "acting_membership": user.acting_membership,
         "user_memberships": user.memberships_list,

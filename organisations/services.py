@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from coordination.exceptions import Conflict, PermissionDenied, ValidationError
 from coordination.exceptions import PreconditionFailed as BasePreconditionFailed
+from coordination.permissions import require_coordinator, require_focal_point_of
 
 from .emails import send_invitation_email, send_join_request_decision_email
 from .models import (
@@ -61,21 +62,6 @@ PROFILE_FIELDS = (
 PROFILE_M2M = ("regions", "provinces", "sectors")
 
 
-def _require_focal_point_of(actor: User, organisation: Organisation) -> None:
-    acting = actor.acting_organisation
-    if not (
-        actor.is_focal_point and acting is not None and acting.pk == organisation.pk
-    ):
-        raise PermissionDenied(
-            _("Only a focal point of this organisation may do this.")
-        )
-
-
-def _require_coordinator(actor: User) -> None:
-    if not actor.is_coordinator:
-        raise PermissionDenied(_("Only a coordinator may do this."))
-
-
 def unique_organisation_code(name: str, acronym: str = "") -> str:
     """A stable slug for a new organisation, unique among existing ones."""
     base = slugify(acronym or name)[:32] or "org"
@@ -95,7 +81,7 @@ def update_organisation(
 ) -> Organisation:
     """Edit an organisation's profile (its focal point, or a coordinator)."""
     if not actor.is_coordinator:
-        _require_focal_point_of(actor, organisation)
+        require_focal_point_of(actor, organisation)
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     changed = [f for f in PROFILE_FIELDS if f in data]
     for field in changed:
@@ -110,7 +96,7 @@ def update_organisation(
 @transaction.atomic
 def create_organisation(*, actor: User, data: dict) -> Organisation:
     """Register an organisation directly (coordinators)."""
-    _require_coordinator(actor)
+    require_coordinator(actor)
     fields = {f: data[f] for f in PROFILE_FIELDS if f in data}
     organisation = Organisation.objects.create(
         code=unique_organisation_code(
@@ -129,7 +115,7 @@ def verify_organisation(
     organisation: Organisation, *, actor: User, verified: bool = True
 ) -> Organisation:
     """Mark an organisation verified (or not), recording who and when."""
-    _require_coordinator(actor)
+    require_coordinator(actor)
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     organisation.verified = verified
     organisation.verified_by = actor if verified else None
@@ -145,7 +131,7 @@ def set_organisation_active(
     organisation: Organisation, *, actor: User, active: bool
 ) -> Organisation:
     """Deactivate an organisation (its members lose access to it) or reactivate it."""
-    _require_coordinator(actor)
+    require_coordinator(actor)
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     organisation.is_active = active
     organisation.save(update_fields=["is_active", "updated_at"])
@@ -169,9 +155,9 @@ def _check_invitation_authority(
             )
         if actor.is_coordinator and role == Invitation.Role.FOCAL_POINT:
             return
-        _require_focal_point_of(actor, organisation)
+        require_focal_point_of(actor, organisation)
     else:
-        _require_coordinator(actor)
+        require_coordinator(actor)
         if role == Invitation.Role.OBSERVER and (
             organisation is None
             or organisation.kind != Organisation.Kind.PUBLIC_SERVICE
@@ -306,9 +292,9 @@ def revoke_invitation(invitation: Invitation, *, actor: User) -> Invitation:
     """Withdraw an invitation that has not been used."""
     if invitation.organisation is None or not actor.is_coordinator:
         if invitation.organisation is None:
-            _require_coordinator(actor)
+            require_coordinator(actor)
         else:
-            _require_focal_point_of(actor, invitation.organisation)
+            require_focal_point_of(actor, invitation.organisation)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at:
         raise Conflict(_("This invitation has already been accepted."))
@@ -321,7 +307,7 @@ def revoke_invitation(invitation: Invitation, *, actor: User) -> Invitation:
 @transaction.atomic
 def change_member_role(membership: Membership, *, actor: User, role: str) -> Membership:
     """Make a member caseworker or focal point; an organisation keeps one focal point."""
-    _require_focal_point_of(actor, membership.organisation)
+    require_focal_point_of(actor, membership.organisation)
     if role not in Membership.Role.values:
         raise ValidationError({"role": _("Unknown role.")})
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
@@ -338,7 +324,7 @@ def change_member_role(membership: Membership, *, actor: User, role: str) -> Mem
 @transaction.atomic
 def remove_member(membership: Membership, *, actor: User) -> None:
     """Remove someone from an organisation (the audit trail keeps the record)."""
-    _require_focal_point_of(actor, membership.organisation)
+    require_focal_point_of(actor, membership.organisation)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.role == Membership.Role.FOCAL_POINT:
         _ensure_another_focal_point(membership)
@@ -413,7 +399,7 @@ def approve_join_request(
     join_request: JoinRequest, *, actor: User, note: str = ""
 ) -> JoinRequest:
     """Create the organisation (not yet verified) and invite its contact as focal point."""
-    _require_coordinator(actor)
+    require_coordinator(actor)
     join_request = JoinRequest.objects.select_for_update().get(pk=join_request.pk)
     if join_request.status != JoinRequest.Status.PENDING:
         raise Conflict(_("This request has already been decided."))
@@ -460,7 +446,7 @@ def reject_join_request(
     join_request: JoinRequest, *, actor: User, note: str
 ) -> JoinRequest:
     """Turn a request down, telling the contact why."""
-    _require_coordinator(actor)
+    require_coordinator(actor)
     if not note.strip():
         raise ValidationError({"note": _("Say why the request is rejected.")})
     join_request = JoinRequest.objects.select_for_update().get(pk=join_request.pk)
@@ -492,7 +478,7 @@ def create_api_token(
 ) -> tuple[ApiToken, str]:
     """Create a token for the organisation; the raw key is returned once, never stored."""
     if check_authority:
-        _require_focal_point_of(actor, organisation)
+        require_focal_point_of(actor, organisation)
     if not actor.memberships.filter(organisation=organisation).exists():
         raise ValidationError(
             {
@@ -519,7 +505,7 @@ def create_api_token(
 @transaction.atomic
 def revoke_api_token(token: ApiToken, *, actor: User) -> ApiToken:
     """Revoke a token at once; calls with it get 401 from then on."""
-    _require_focal_point_of(actor, token.organisation)
+    require_focal_point_of(actor, token.organisation)
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if token.revoked_at is None:
         token.revoked_at = timezone.now()

@@ -33,7 +33,7 @@ from pghistory.models import MiddlewareEvents
 
 from coordination.exceptions import Conflict, PermissionDenied, ValidationError
 from coordination.models import Province
-from coordination.permissions import VisibleToUserMixin
+from coordination.permissions import VisibleToUserMixin, require_coordinator
 
 from . import services
 from .filters import OrganisationFilter, ServiceFilter
@@ -70,12 +70,6 @@ LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
 def _is_focal_point_of(user: User, organisation: Organisation) -> bool:
     acting = user.acting_organisation
     return user.is_focal_point and acting is not None and acting.pk == organisation.pk
-
-
-def _require_coordinator_page(user: User) -> None:
-    # Pages only (GET): the services check the same rule again on every change.
-    if not user.is_coordinator:
-        raise PermissionDenied
 
 
 def _require_manager_page(user: User, organisation: Organisation) -> None:
@@ -129,9 +123,6 @@ class OrganisationListView(LoginRequiredMixin, VisibleToUserMixin, FilterView):
             *self.SORTS[sort][1]
         )
         context = super().get_context_data(**kwargs)
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context["query_string"] = query.urlencode()
         context["sort"] = sort
         context["sorts"] = [(key, label) for key, (label, _o) in self.SORTS.items()]
         context["language_names"] = LANGUAGE_NAMES
@@ -217,7 +208,7 @@ class OrganisationCreateView(LoginRequiredMixin, FormView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            _require_coordinator_page(request.user)
+            require_coordinator(request.user)
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
@@ -457,7 +448,7 @@ class CoordinatorInviteView(LoginRequiredMixin, FormView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            _require_coordinator_page(request.user)
+            require_coordinator(request.user)
         return super().dispatch(request, *args, **kwargs)
 
     def get_initial(self):
@@ -595,7 +586,7 @@ class JoinRequestListView(LoginRequiredMixin, ListView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            _require_coordinator_page(request.user)
+            require_coordinator(request.user)
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -923,10 +914,7 @@ def _named_filter_fields(filterset) -> None:
 
 
 def _filter_context(request, filterset_class) -> dict:
-    query = request.GET.copy()
-    query.pop("page", None)
     return {
-        "query_string": query.urlencode(),
         "is_filtered": any(
             request.GET.get(name) for name in filterset_class.Meta.fields
         ),

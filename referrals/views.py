@@ -42,9 +42,6 @@ class BeneficiaryListView(LoginRequiredMixin, VisibleToUserMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context["query_string"] = query.urlencode()
         context["is_filtered"] = any(
             self.request.GET.get(n) for n in self.filterset_class.Meta.fields
         )

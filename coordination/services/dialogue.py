@@ -46,6 +46,7 @@ from coordination.models.dialogue import (
     MENTION_RE,
     RECOMMENDATION_MAX_LENGTH,
 )
+from coordination.permissions import require_coordinator
 
 from .notifications import queue_notification
 
@@ -90,11 +91,6 @@ class PreconditionFailed(BasePreconditionFailed):
 
 def _user_model():
     return apps.get_model(settings.AUTH_USER_MODEL)
-
-
-def _require_coordinator(actor: User) -> None:
-    if not actor.is_coordinator:
-        raise PermissionDenied(_("Only a coordinator may do this."))
 
 
 def _observers_of(organisations: Iterable[Organisation]) -> list[User]:
@@ -161,7 +157,7 @@ def _check_organisations(organisations: Iterable[Organisation], field: str) -> N
 def create_meeting(*, actor: User, data: dict, invite: bool = False) -> Meeting:
     """Record a meeting or workshop (coordinators); with `invite`, notify its
     participants at once."""
-    _require_coordinator(actor)
+    require_coordinator(actor)
     meeting = Meeting(created_by=actor)
     _apply(meeting, MEETING_FIELDS, data)
     participants = list(data.get("participants") or [])
@@ -177,7 +173,7 @@ def create_meeting(*, actor: User, data: dict, invite: bool = False) -> Meeting:
 @transaction.atomic
 def update_meeting(meeting: Meeting, *, actor: User, data: dict) -> Meeting:
     """Edit a meeting (coordinators): details, minutes, participants."""
-    _require_coordinator(actor)
+    require_coordinator(actor)
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     changed = _apply(meeting, MEETING_FIELDS, data)
     _validate_meeting(meeting)
@@ -209,7 +205,7 @@ def invite_participants(meeting: Meeting, *, actor: User) -> int:
     """Notify the participants not yet invited (their members, and the observers of
     public bodies), with a link to the meeting's calendar file; returns how many
     organisations were invited."""
-    _require_coordinator(actor)
+    require_coordinator(actor)
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     participations = list(
         meeting.participations.filter(invited_at__isnull=True).select_related(
@@ -243,7 +239,7 @@ def record_attendance(
 ) -> Meeting:
     """Record which participating organisations attended (coordinators); the others
     are recorded absent."""
-    _require_coordinator(actor)
+    require_coordinator(actor)
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     present_ids = {org.pk for org in present}
     participant_ids = set(
@@ -376,7 +372,7 @@ def _check_transition(recommendation: Recommendation, status: str) -> None:
 def create_recommendation(*, actor: User, data: dict) -> Recommendation:
     """Record a recommendation (coordinators), e.g. from a meeting's minutes; its
     owner and addressees are notified."""
-    _require_coordinator(actor)
+    require_coordinator(actor)
     recommendation = Recommendation(created_by=actor)
     _apply(recommendation, RECOMMENDATION_FIELDS, data)
     if data.get("status"):
@@ -411,7 +407,7 @@ def update_recommendation(
     """Edit a recommendation (coordinators). With `version`, refuse (412) if someone
     saved it since; a status change follows the allowed transitions (409). Newly
     assigned owners and addressees are told; a status change is told to all."""
-    _require_coordinator(actor)
+    require_coordinator(actor)
     recommendation = (
         Recommendation.objects.select_for_update(of=("self",))
         .select_related("meeting", "owner", "owner_user")
@@ -800,7 +796,7 @@ def delete_comment(comment: Comment, *, actor: User) -> Comment:
 @transaction.atomic
 def hide_comment(comment: Comment, *, actor: User, reason: str) -> Comment:
     """Hide a comment from the discussion, with a reason everyone sees (coordinators)."""
-    _require_coordinator(actor)
+    require_coordinator(actor)
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     reason = (reason or "").strip()
     if not reason:

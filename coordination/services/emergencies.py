@@ -33,6 +33,7 @@ from coordination.models import (
     Sector,
     WebhookSubscription,
 )
+from coordination.permissions import require_coordinator
 
 from .notifications import queue_notification, queue_webhook_event
 
@@ -74,11 +75,6 @@ CAPACITY_FIELDS = (
 
 def _organisation_model():
     return apps.get_model("organisations", "Organisation")
-
-
-def _require_coordinator(actor: User) -> None:
-    if not actor.is_coordinator:
-        raise PermissionDenied(_("Only a coordinator may do this."))
 
 
 # ---------------------------------------------------------------------------
@@ -176,7 +172,7 @@ def _emergency_event_context(emergency: Emergency) -> dict:
 @transaction.atomic
 def create_emergency(*, actor: User, data: dict) -> Emergency:
     """Declare an emergency (coordinators), with its affected regions and provinces."""
-    _require_coordinator(actor)
+    require_coordinator(actor)
     emergency = Emergency(created_by=actor)
     _apply_emergency(emergency, data)
     regions = list(data.get("regions") or [])
@@ -196,7 +192,7 @@ def create_emergency(*, actor: User, data: dict) -> Emergency:
 @transaction.atomic
 def update_emergency(emergency: Emergency, *, actor: User, data: dict) -> Emergency:
     """Edit an emergency (coordinators); provinces stay inside the regions."""
-    _require_coordinator(actor)
+    require_coordinator(actor)
     emergency = Emergency.objects.select_for_update().get(pk=emergency.pk)
     changed = _apply_emergency(emergency, data)
     regions = (
@@ -241,7 +237,7 @@ def update_emergency(emergency: Emergency, *, actor: User, data: dict) -> Emerge
 @transaction.atomic
 def close_emergency(emergency: Emergency, *, actor: User, ended_on=None) -> Emergency:
     """Close an emergency (coordinators): it ends on `ended_on`, today by default."""
-    _require_coordinator(actor)
+    require_coordinator(actor)
     emergency = Emergency.objects.select_for_update().get(pk=emergency.pk)
     if emergency.status == Emergency.Status.CLOSED:
         raise Conflict(_("This emergency is already closed."))
@@ -290,7 +286,7 @@ def _apply(obj, fields: Iterable[str], data: dict) -> list[str]:
 @transaction.atomic
 def add_need(emergency: Emergency, *, actor: User, data: dict) -> Need:
     """Record what an emergency needs in a sector and place (coordinators)."""
-    _require_coordinator(actor)
+    require_coordinator(actor)
     need = Need(emergency=emergency)
     _apply(need, NEED_FIELDS, data)
     _validate_need(need)
@@ -301,7 +297,7 @@ def add_need(emergency: Emergency, *, actor: User, data: dict) -> Need:
 @transaction.atomic
 def update_need(need: Need, *, actor: User, data: dict) -> Need:
     """Change a need (coordinators)."""
-    _require_coordinator(actor)
+    require_coordinator(actor)
     need = Need.objects.select_for_update().select_related("emergency").get(pk=need.pk)
     changed = _apply(need, NEED_FIELDS, data)
     if (
@@ -321,7 +317,7 @@ def update_need(need: Need, *, actor: User, data: dict) -> Need:
 @transaction.atomic
 def remove_need(need: Need, *, actor: User) -> None:
     """Delete a need recorded by mistake or no longer relevant (coordinators)."""
-    _require_coordinator(actor)
+    require_coordinator(actor)
     need.delete()
 
 
@@ -507,7 +503,7 @@ def preview_alert(
     *, actor: User, emergency: Emergency, regions=(), provinces=(), sectors=()
 ) -> QuerySet[Organisation]:
     """The organisations an alert would go to, without sending it (coordinators)."""
-    _require_coordinator(actor)
+    require_coordinator(actor)
     regions, provinces = _alert_scope(emergency, regions, provinces)
     return alert_recipients(regions=regions, provinces=provinces, sectors=sectors)
 
@@ -538,7 +534,7 @@ def send_alert(
 ) -> Alert:
     """Send an alert about an emergency (coordinators) to the organisations active in
     its places and sectors, or to those picked by hand; every member is notified."""
-    _require_coordinator(actor)
+    require_coordinator(actor)
     # Read the status afresh: someone may have closed it since the page was loaded.
     emergency = Emergency.objects.get(pk=emergency.pk)
     if emergency.status == Emergency.Status.CLOSED:

@@ -20,8 +20,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coordination.exceptions import PermissionDenied, ValidationError
+from coordination.exceptions import ValidationError
 from coordination.models import Notification, OutboxMessage, WebhookSubscription
+from coordination.permissions import require_focal_point_of
 
 from .notifications import (
     DeliveryError,
@@ -104,14 +105,6 @@ def check_webhook_url(url: str) -> None:
 # ---------------------------------------------------------------------------
 # Subscriptions
 # ---------------------------------------------------------------------------
-def _require_focal_point_of(actor: User, organisation: Organisation) -> None:
-    acting = actor.acting_organisation
-    if not (
-        actor.is_focal_point and acting is not None and acting.pk == organisation.pk
-    ):
-        raise PermissionDenied(
-            _("Only a focal point of this organisation may manage its webhooks.")
-        )
 
 
 def _clean_events(events) -> list[str]:
@@ -135,7 +128,11 @@ def create_webhook_subscription(
     *, actor: User, organisation: Organisation, url: str, events: list[str]
 ) -> tuple[WebhookSubscription, str]:
     """Subscribe a partner system's URL to events; returns it and its secret (shown once)."""
-    _require_focal_point_of(actor, organisation)
+    require_focal_point_of(
+        actor,
+        organisation,
+        _("Only a focal point of this organisation may manage its webhooks."),
+    )
     events = _clean_events(events)
     check_webhook_url(url)
     secret = WebhookSubscription.new_secret()
@@ -163,7 +160,11 @@ def update_webhook_subscription(
     subscription = WebhookSubscription.objects.select_for_update().get(
         pk=subscription.pk
     )
-    _require_focal_point_of(actor, subscription.organisation)
+    require_focal_point_of(
+        actor,
+        subscription.organisation,
+        _("Only a focal point of this organisation may manage its webhooks."),
+    )
     fields = ["updated_at"]
     if url is not None and url != subscription.url:
         check_webhook_url(url)
