@@ -177,6 +177,17 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "referrals.tasks.erase_expired_identities_task",
         "schedule": 24 * 3600.0,
     },
+    # Referral deadlines (emergency 24 h, urgent 72 h, normal 14 days): remind the
+    # receiver before the deadline, and tell it and the coordinators at the deadline.
+    # Every five minutes keeps an emergency's escalation within minutes of its breach.
+    "remind-due-referrals": {
+        "task": "referrals.tasks.remind_due_referrals_task",
+        "schedule": 300.0,
+    },
+    "escalate-overdue-referrals": {
+        "task": "referrals.tasks.escalate_overdue_referrals_task",
+        "schedule": 300.0,
+    },
 }
 
 # ---------------------------------------------------------------------------

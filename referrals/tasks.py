@@ -1,13 +1,30 @@
-"""Retention: identities of people with no recent activity are erased (PRODUCT.md)."""
+"""Periodic work of the referral pathway: retention of identities (PRODUCT.md), and
+reminders and escalation around response deadlines. Thin: each calls a service."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from .services import erase_expired_identities
+from .services import (
+    erase_expired_identities,
+    escalate_overdue_referrals,
+    remind_due_referrals,
+)
 
 
 @shared_task
 def erase_expired_identities_task() -> int:
     """Erase expired identities (idempotent: erased rows are no longer expired)."""
     return erase_expired_identities()
+
+
+@shared_task
+def remind_due_referrals_task() -> int:
+    """Remind receivers before the deadline (idempotent: each referral once)."""
+    return remind_due_referrals()
+
+
+@shared_task
+def escalate_overdue_referrals_task() -> int:
+    """Tell receivers and coordinators at the deadline (idempotent: once each)."""
+    return escalate_overdue_referrals()

@@ -164,9 +164,11 @@ def queue_notification(
     actor: User | None = None,
     context: dict | None = None,
     event: str | None = None,
+    url: str | None = None,
 ) -> list[Notification]:
     """Write the inbox rows, e-mail and webhook outbox rows of one event in the caller's
-    transaction; delivery starts when it commits. Queries do not grow with recipients."""
+    transaction; delivery starts when it commits. Queries do not grow with recipients.
+    `url` replaces the target's own page (e.g. a page the recipients may see)."""
     if kind not in Notification.Kind.values:
         raise ValueError(f"Unknown notification kind {kind!r}.")
     context = dict(context or {})
@@ -174,7 +176,7 @@ def queue_notification(
     target_type = (
         ContentType.objects.get_for_model(target) if target is not None else None
     )
-    url = _target_url(target)
+    url = url if url is not None else _target_url(target)
     modes = _email_modes(list(recipients), kind)
     digest = NotificationPreference.Mode.DIGEST
     notifications = Notification.objects.bulk_create(

@@ -30,7 +30,9 @@ def test_a_registered_person_gets_a_random_pseudonymous_code(worker_a, org_a):
 def test_a_code_clash_is_retried_with_another_code(worker_a, monkeypatch):
     taken = services.register_beneficiary(actor=worker_a, data=identity())
     codes = iter([taken.code, "BNF-ZZZZZZ"])
-    monkeypatch.setattr(services, "new_code", lambda: next(codes))
+    monkeypatch.setattr(
+        "referrals.services.beneficiaries.new_code", lambda: next(codes)
+    )
 
     beneficiary = services.register_beneficiary(actor=worker_a, data=identity())
 

@@ -8,19 +8,21 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coordination.exceptions import Conflict, PermissionDenied, ValidationError
 from coordination.exceptions import PreconditionFailed as BasePreconditionFailed
-
-from .crypto import duplicate_keys
-from .models import (
+from referrals.crypto import duplicate_keys
+from referrals.models import (
     IDENTITY_FIELDS,
     WGSS_DOMAINS,
     Beneficiary,
     Consent,
     IdentityAccessLog,
+    Referral,
+    ReferralEvent,
     WGSSAnswer,
     new_code,
 )
@@ -61,16 +63,27 @@ def require_member(actor: User, organisation: Organisation) -> None:
 
 def can_see_identity(user: User, beneficiary: Beneficiary) -> bool:
     """The one rule serializers, templates and exports ask: members of the owning
-    organisation (later also the receiving organisation of a referral under a consent
-    that is not withdrawn). Coordinators, observers and others: never."""
+    organisation, and members of an organisation this person was referred to under a
+    consent (or vital interest) that is not withdrawn, unless that referral was
+    declined or cancelled. Coordinators, observers and others: never."""
     if not user.is_authenticated or beneficiary.identity_erased:
         return False
     acting = user.acting_organisation
-    return (
-        acting is not None
-        and user.acting_membership is not None
-        and acting.pk == beneficiary.organisation_id
-    )
+    if acting is None or user.acting_membership is None:
+        return False
+    if acting.pk == beneficiary.organisation_id:
+        return True
+    return Referral.objects.filter(
+        beneficiary=beneficiary,
+        to_organisation=acting,
+        consent__organisation=acting,
+        consent__withdrawn_at__isnull=True,
+        status__in=IDENTITY_SHARED_STATUSES,
+    ).exists()
+
+
+# A receiver keeps sight of the identity while it handles or handled the person.
+IDENTITY_SHARED_STATUSES = ("pending", "accepted", "completed")
 
 
 def log_identity_access(
@@ -327,6 +340,21 @@ def withdraw_consent(consent: Consent, *, actor: User, reason: str = "") -> Cons
             "updated_at",
         ]
     )
+    # The timeline of every referral made under this consent says so.
+    ReferralEvent.objects.bulk_create(
+        [
+            ReferralEvent(
+                referral_id=referral_id,
+                kind=ReferralEvent.Kind.CONSENT_WITHDRAWN,
+                actor=actor,
+                organisation=actor.acting_organisation,
+                at=now,
+            )
+            for referral_id in Referral.objects.filter(consent=consent).values_list(
+                "pk", flat=True
+            )
+        ]
+    )
     beneficiary = consent.beneficiary
     beneficiary.last_activity_at = now
     beneficiary.save(update_fields=["last_activity_at"])
@@ -366,13 +394,17 @@ def erase_identity(beneficiary: Beneficiary, *, actor: User | None) -> Beneficia
 
 
 def expired_beneficiaries(now=None):
-    """Beneficiaries with identity and no activity for BENEFICIARY_RETENTION_MONTHS."""
+    """Beneficiaries with identity, no open referral, and no activity (registration,
+    edit, consent, referral sent or answered) for BENEFICIARY_RETENTION_MONTHS."""
     now = now or timezone.now()
     months = settings.BENEFICIARY_RETENTION_MONTHS
     cutoff = now - timedelta(days=round(months * 30.44))
-    # No open referral yet exists (built later): activity is registration, an edit or
-    # a consent recorded or withdrawn.
-    return Beneficiary.objects.identity_kept().filter(last_activity_at__lt=cutoff)
+    open_referrals = Referral.objects.open().filter(beneficiary=OuterRef("pk"))
+    return (
+        Beneficiary.objects.identity_kept()
+        .filter(last_activity_at__lt=cutoff)
+        .exclude(Exists(open_referrals))
+    )
 
 
 def erase_expired_identities(*, now=None, batch_size: int = 500) -> int:

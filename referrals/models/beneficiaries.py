@@ -1,6 +1,6 @@
 """Beneficiaries (case records owned by one organisation, identity encrypted at rest),
 the consents that let their identity be shared with another organisation, and the log of
-every display of an identity. (Referrals themselves point to a Consent: built later.)
+every display of an identity.
 
 pghistory records every change to beneficiaries and consents, but never the encrypted
 identity columns nor the duplicate keys: the audit trail holds no identity."""
@@ -20,8 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coordination.models import Province, Region, TimeStampedModel
 from organisations.models import LANGUAGE_CHOICES, Organisation
-
-from .crypto import EncryptedDateField, EncryptedTextField
+from referrals.crypto import EncryptedDateField, EncryptedTextField
 
 # Crockford-like: no 0/O, 1/I/L, U, so a code read over the phone is not misheard.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
