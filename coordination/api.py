@@ -28,7 +28,7 @@ from organisations.viewsets import (
     PublicServiceViewSet,
     ServiceViewSet,
 )
-from referrals.viewsets import BeneficiaryViewSet, ConsentViewSet
+from referrals.viewsets import BeneficiaryViewSet, ConsentViewSet, ReferralViewSet
 
 app_name = "api"
 
@@ -54,6 +54,7 @@ router.register(
     ConsentViewSet,
     basename="consent",
 )
+router.register("referrals", ReferralViewSet, basename="referral")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

@@ -379,6 +379,7 @@ SPECTACULAR_SETTINGS = {
         "DialogueThemeEnum": "coordination.models.dialogue.Theme",
         "ServiceStatusEnum": "organisations.models.Service.Status",
         "WGSSAnswerEnum": "referrals.models.WGSSAnswer",
+        "ReferralPriorityEnum": "referrals.models.Referral.Priority",
     },
 }
 

@@ -719,6 +719,53 @@ def set_service_status(service: Service, *, actor: User, status: str) -> Service
     return service
 
 
+def _sql_ineligible(age: int | None, sex: str | None) -> Q | None:
+    """The services whose age or sex criteria exclude the person, as a condition (None
+    when nothing is known about the person)."""
+    conditions = Q()
+    if age is not None:
+        conditions |= Q(age_min__gt=age) | Q(age_max__lt=age)
+    if sex:
+        conditions |= ~Q(sexes=[]) & ~Q(sexes__contains=[sex])
+    return conditions or None
+
+
+def _eligibility_parts(
+    service: Service, age: int | None, sex: str | None
+) -> list[tuple[int, str, str]]:
+    """Why the person does not meet the service's criteria (none when they do): no
+    points, the finder ranks these services last instead."""
+    parts = []
+    if age is not None and service.age_min is not None and age < service.age_min:
+        parts.append(
+            (
+                0,
+                "not_eligible",
+                _("Not eligible: age %(age)d, service from %(min)d")
+                % {"age": age, "min": service.age_min},
+            )
+        )
+    elif age is not None and service.age_max is not None and age > service.age_max:
+        parts.append(
+            (
+                0,
+                "not_eligible",
+                _("Not eligible: age %(age)d, service up to %(max)d")
+                % {"age": age, "max": service.age_max},
+            )
+        )
+    if sex and service.sexes and sex not in service.sexes:
+        parts.append(
+            (
+                0,
+                "not_eligible",
+                _("Not eligible: service for %(sexes)s")
+                % {"sexes": ", ".join(service.sex_labels)},
+            )
+        )
+    return parts
+
+
 def _sql_score(service_type, province, region, languages, accessible) -> Expression:
     """rank_services()'s points as a database expression (keep the two in step)."""
     zero = Value(0)
@@ -758,6 +805,8 @@ class ServiceMatch:
     score: int
     reasons: list[str] = dataclasses.field(default_factory=list)
     codes: list[str] = dataclasses.field(default_factory=list)
+    # False when the person's age or sex is outside the service's criteria (ranked last).
+    eligible: bool = True
 
 
 def rank_services(
@@ -771,10 +820,14 @@ def rank_services(
     exclude_organisation: Organisation | None = None,
     queryset: QuerySet[Service] | None = None,
     limit: int = 50,
+    age: int | None = None,
+    sex: str | None = None,
 ) -> list[ServiceMatch]:
     """Services of the sector that can take a referral (not suspended; full ones last),
     best first: same service type, same province > same region, a shared language,
-    accessibility, shorter response delay, places left. Three queries whatever the size."""
+    accessibility, shorter response delay, places left. With the person's `age` and
+    `sex`, services whose criteria exclude them are not hidden but ranked after every
+    other, saying why ("not_eligible"). Three queries whatever the size."""
     if region is None and province is not None:
         region = province.region
     rows = (
@@ -790,9 +843,13 @@ def rank_services(
     wanted = list(dict.fromkeys(languages or ()))
     # The same score in SQL, so that only the best `limit` rows are loaded and
     # explained below, however large the catalogue.
+    ineligible = _sql_ineligible(age, sex)
     rows = rows.annotate(
-        finder_score=_sql_score(service_type, province, region, wanted, accessible)
-    ).order_by("-finder_score", "response_delay_days", "pk")[:limit]
+        finder_score=_sql_score(service_type, province, region, wanted, accessible),
+        finder_eligible=Case(When(ineligible, then=Value(False)), default=Value(True))
+        if ineligible is not None
+        else Value(True),
+    ).order_by("-finder_eligible", "-finder_score", "response_delay_days", "pk")[:limit]
     matches = []
     for service in rows:
         # (points, code, reason shown to the person referring)
@@ -844,13 +901,23 @@ def rank_services(
                     % {"count": service.capacity},
                 )
             )
+        not_eligible = _eligibility_parts(service, age, sex)
+        parts.extend(not_eligible)
         matches.append(
             ServiceMatch(
                 service,
                 sum(p[0] for p in parts),
                 [p[2] for p in parts],
                 [p[1] for p in parts],
+                eligible=not not_eligible,
             )
         )
-    matches.sort(key=lambda m: (-m.score, m.service.response_delay_days, m.service.pk))
+    matches.sort(
+        key=lambda m: (
+            not m.eligible,
+            -m.score,
+            m.service.response_delay_days,
+            m.service.pk,
+        )
+    )
     return matches[:limit]

@@ -750,8 +750,14 @@ class OrganisationAuditView(LoginRequiredMixin, VisibleToUserMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        events = MiddlewareEvents.objects.references(self.object).order_by(
-            "-pgh_created_at", "-pgh_id"
+        # Only the registry's own rows: beneficiaries, consents and referrals also
+        # reference the organisation, and their history is not for this page's readers
+        # (coordinators among them).
+        labels = [f"{m._meta.app_label}.{m.__name__}Event" for m in audit_models()]
+        events = (
+            MiddlewareEvents.objects.references(self.object)
+            .filter(pgh_model__in=labels)
+            .order_by("-pgh_created_at", "-pgh_id")
         )
         page = Paginator(events, self.paginate_by).get_page(
             self.request.GET.get("page")

@@ -8,7 +8,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import generics, mixins, viewsets
+from rest_framework import generics, mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
@@ -47,6 +47,26 @@ from .services import (
     update_service,
     verify_organisation,
 )
+
+
+class ServiceMatchPersonQuerySerializer(ServiceMatchQuerySerializer):
+    """The need, and what the finder checks the services' criteria against."""
+
+    age = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=120,
+        help_text="The person's age in years: services whose age range excludes it "
+        "come last, with a `not_eligible` reason.",
+    )
+    sex = serializers.ChoiceField(
+        choices=Service.Sex.choices,
+        required=False,
+        allow_blank=True,
+        help_text="The person's sex: services for other sexes come last, with a "
+        "`not_eligible` reason.",
+    )
 
 
 @extend_schema_view(
@@ -302,8 +322,9 @@ class ServiceViewSet(
         "never; full ones last), best first: same service type, same province (then "
         "region), a language the person speaks, accessibility, a shorter response "
         "delay, places left. Each result says why. The caller's own organisation is "
-        "left out. At most 50 results.",
-        parameters=[ServiceMatchQuerySerializer],
+        "left out. With `age` and `sex`, services whose criteria exclude the person "
+        "come after all others, with a `not_eligible` reason. At most 50 results.",
+        parameters=[ServiceMatchPersonQuerySerializer],
         responses={
             200: ServiceMatchSerializer(many=True),
             **error_responses(400, 401, 429),
@@ -313,7 +334,7 @@ class ServiceViewSet(
     @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
     def match(self, request):
         """Rank catalogue services for a need."""
-        query = ServiceMatchQuerySerializer(
+        query = ServiceMatchPersonQuerySerializer(
             data={
                 **{k: v for k, v in request.query_params.items() if k != "language"},
                 "language": request.query_params.getlist("language"),
@@ -330,6 +351,8 @@ class ServiceViewSet(
             accessible=data.get("accessible"),
             exclude_organisation=request.user.acting_organisation,
             queryset=self.get_queryset(),
+            age=data.get("age"),
+            sex=data.get("sex") or None,
         )
         return Response(ServiceMatchSerializer(matches, many=True).data)
 

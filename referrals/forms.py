@@ -6,9 +6,9 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from coordination.models import Province, Region
+from coordination.models import Emergency, Province, Region, Sector, ServiceType
 from organisations.forms import add_service_errors
-from organisations.models import LANGUAGE_CHOICES, Organisation
+from organisations.models import LANGUAGE_CHOICES, Organisation, Service, User
 
 from .models import (
     NATIONALITY_CHOICES,
@@ -17,6 +17,7 @@ from .models import (
     WGSS_QUESTIONS,
     Beneficiary,
     Consent,
+    Referral,
     WGSSAnswer,
 )
 from .services import FIELDS
@@ -194,4 +195,209 @@ class ConsentForm(forms.Form):
 class WithdrawConsentForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason for withdrawal"), max_length=2000, required=False
+    )
+
+
+# ---------------------------------------------------------------------------
+# Referrals
+# ---------------------------------------------------------------------------
+def _service_type_choices():
+    """Service types grouped under their sector (one query)."""
+    groups: dict[int, tuple[str, list[tuple[int, str]]]] = {}
+    for row in ServiceType.objects.select_related("sector"):
+        groups.setdefault(row.sector_id, (row.sector.name, []))[1].append(
+            (row.pk, row.name)
+        )
+    return [("", "---------"), *groups.values()]
+
+
+class ReferralNeedForm(forms.Form):
+    """Step 1 of a referral: what the person needs, and how urgently."""
+
+    sector = forms.ModelChoiceField(label=_("Sector"), queryset=None)
+    service_type = forms.ModelChoiceField(
+        label=_("Service type"), queryset=None, required=False
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"),
+        choices=_capitalised(Referral.Priority.choices),
+        initial=Referral.Priority.NORMAL,
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason for the referral"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What the person needs. No name or contact details here."),
+    )
+    emergency = forms.ModelChoiceField(
+        label=_("Emergency"),
+        queryset=None,
+        required=False,
+        help_text=_("If the need arises from a declared emergency."),
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        fields = self.fields
+        fields["sector"].queryset = Sector.objects.all()
+        fields["sector"].label_from_instance = lambda row: row.name
+        fields["service_type"].queryset = ServiceType.objects.select_related("sector")
+        fields["service_type"].widget.choices = _service_type_choices()
+        fields["emergency"].queryset = (
+            Emergency.objects.visible_to(user).active().order_by("-started_on", "-pk")
+        )
+        fields["emergency"].label_from_instance = lambda row: row.title
+        fields["emergency"].empty_label = _("None")
+
+
+class ReferralChoiceForm(forms.Form):
+    """Step 2: the service found by the finder, or just an organisation."""
+
+    service = forms.ModelChoiceField(
+        label=_("Service"), queryset=None, required=False, widget=forms.HiddenInput
+    )
+    to_organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=None, required=False
+    )
+
+    def __init__(self, *args, user=None, exclude_organisation=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        services = Service.objects.visible_to(user).referable()
+        organisations = Organisation.objects.filter(is_active=True).order_by("name")
+        if exclude_organisation is not None:
+            services = services.exclude(organisation=exclude_organisation)
+            organisations = organisations.exclude(pk=exclude_organisation.pk)
+        self.fields["service"].queryset = services.select_related("organisation")
+        self.fields["to_organisation"].queryset = organisations
+        self.fields["to_organisation"].label_from_instance = lambda row: row.name
+
+    def clean(self):
+        data = super().clean()
+        service = data.get("service")
+        if service is not None:  # the service's organisation, whatever the menu says
+            data["to_organisation"] = service.organisation
+        elif data.get("to_organisation") is None and not self.errors:
+            self.add_error("to_organisation", _("Choose a service or an organisation."))
+        return data
+
+
+class ReferralConsentForm(forms.Form):
+    """Step 3: the person's consent to share with the receiving organisation (or,
+    for a focal point only, the vital interest with its justification)."""
+
+    legal_basis = forms.ChoiceField(
+        label=_("Legal basis"),
+        choices=_capitalised(Consent.LegalBasis.choices),
+        initial=Consent.LegalBasis.CONSENT,
+        widget=forms.RadioSelect,
+    )
+    given_by = forms.ChoiceField(
+        label=_("Given by"),
+        choices=_capitalised(Consent.GivenBy.choices),
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    scope = forms.CharField(
+        label=_("What may be shared"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "What the person agreed to share, e.g. name, phone, medical needs."
+        ),
+    )
+    justification = forms.CharField(
+        label=_("Justification (vital interest)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Why consent could not be obtained. Focal points only."),
+    )
+
+    def __init__(self, *args, focal_point: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.focal_point = focal_point
+        if not focal_point:  # vital interest is a focal point's decision
+            self.fields["legal_basis"].choices = [
+                (Consent.LegalBasis.CONSENT, capfirst(Consent.LegalBasis.CONSENT.label))
+            ]
+            del self.fields["justification"]
+
+    def consent_data(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "legal_basis": data["legal_basis"],
+            "given_by": data.get("given_by") or "",
+            "scope": data["scope"],
+            "justification": data.get("justification") or "",
+        }
+
+
+class _ReferralActionForm(forms.Form):
+    # The version the person saw: a stale form gets the precondition message.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, referral: Referral | None = None, **kwargs):
+        if referral is not None:
+            kwargs.setdefault("initial", {"version": referral.version})
+        super().__init__(*args, **kwargs)
+        self.referral = referral
+
+    def _members(self):
+        return User.objects.filter(
+            is_active=True,
+            memberships__organisation_id=self.referral.to_organisation_id,
+        ).order_by("name", "email")
+
+    def service_kwargs(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class AcceptReferralForm(_ReferralActionForm):
+    assign_to = forms.ModelChoiceField(
+        label=_("Assign to"), queryset=None, required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assign_to"].queryset = self._members()
+        self.fields["assign_to"].label_from_instance = lambda row: row.display_name
+        self.fields["assign_to"].empty_label = _("Nobody yet")
+
+
+class DeclineReferralForm(_ReferralActionForm):
+    reason = forms.CharField(
+        label=_("Reason for declining"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class CompleteReferralForm(_ReferralActionForm):
+    outcome = forms.CharField(
+        label=_("Outcome"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    feedback = forms.CharField(
+        label=_("Feedback to the referring organisation"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class AssignReferralForm(_ReferralActionForm):
+    assignee = forms.ModelChoiceField(label=_("Assign to"), queryset=None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = self._members()
+        self.fields["assignee"].label_from_instance = lambda row: row.display_name
+
+
+class CancelReferralForm(_ReferralActionForm):
+    reason = forms.CharField(
+        label=_("Reason for cancelling"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )

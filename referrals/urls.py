@@ -1,4 +1,4 @@
-"""Beneficiary pages, under /referrals/. Codes only in URLs, never identity."""
+"""Beneficiary and referral pages, under /referrals/. Codes only in URLs, never identity."""
 
 from __future__ import annotations
 
@@ -35,4 +35,21 @@ urlpatterns = [
         views.consent_withdraw,
         name="consent_withdraw",
     ),
+]
+
+urlpatterns += [
+    path("incoming/", views.ReferralListView.as_view(), name="referral_inbox"),
+    path("outgoing/", views.ReferralOutgoingView.as_view(), name="referral_outgoing"),
+    path("pathway/", views.PathwayView.as_view(), name="pathway"),
+    path(
+        "beneficiaries/<str:code>/refer/",
+        views.referral_create,
+        name="referral_create",
+    ),
+    path("r/<str:code>/", views.ReferralDetailView.as_view(), name="referral_detail"),
+    path("r/<str:code>/accept/", views.referral_accept, name="referral_accept"),
+    path("r/<str:code>/decline/", views.referral_decline, name="referral_decline"),
+    path("r/<str:code>/complete/", views.referral_complete, name="referral_complete"),
+    path("r/<str:code>/assign/", views.referral_assign, name="referral_assign"),
+    path("r/<str:code>/cancel/", views.referral_cancel, name="referral_cancel"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -17,22 +18,36 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from coordination.drf import PreconditionFailedError, error_responses, if_match_version
+from coordination.exceptions import PermissionDenied, ValidationError
 from coordination.idempotency import IdempotentWritesMixin
 from coordination.permissions import VisibleToUserMixin
 
-from .filters import BeneficiaryFilter
-from .models import Beneficiary, Consent
+from .filters import BeneficiaryFilter, ReferralFilter
+from .models import Beneficiary, Consent, Referral
 from .serializers import (
     BeneficiarySerializer,
     ConsentSerializer,
+    ReferralAcceptSerializer,
+    ReferralAssignSerializer,
+    ReferralCancelSerializer,
+    ReferralCompleteSerializer,
+    ReferralCreateSerializer,
+    ReferralDeclineSerializer,
+    ReferralSerializer,
     WithdrawConsentSerializer,
 )
 from .services import (
     PreconditionFailed,
+    accept_referral,
+    assign_referral,
+    cancel_referral,
+    complete_referral,
+    decline_referral,
     log_identity_access,
     record_consent,
     register_beneficiary,
     require_member,
+    send_referral,
     update_beneficiary,
     withdraw_consent,
 )
@@ -217,3 +232,260 @@ class ConsentViewSet(
             consent, actor=request.user, reason=body.validated_data.get("reason", "")
         )
         return Response(self.get_serializer(consent).data)
+
+
+# ---------------------------------------------------------------------------
+# Referrals
+# ---------------------------------------------------------------------------
+REFERRAL_CODE = OpenApiParameter(
+    "code", OpenApiTypes.STR, OpenApiParameter.PATH, description="REF-…"
+)
+OPTIONAL_IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description='The version you saw, in quotes (`"3"`): 412 when someone changed the '
+    "referral since.",
+)
+TRANSITION_ERRORS = {
+    412: OpenApiResponse(description="Someone changed the referral since If-Match."),
+    **error_responses(400, 401, 403, 404, 409, 422, 429),
+}
+# Keys of record_consent's errors, as the API names them (inside `consent_data`).
+_CONSENT_DATA_KEYS = {"given_by", "scope", "legal_basis", "justification"}
+
+
+def _optional_version(request) -> int | None:
+    """Transitions take `If-Match` when the client sends it (412 when stale)."""
+    if not (request.headers.get("If-Match") or "").strip():
+        return None
+    return if_match_version(request)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Referrals your organisation sent or received",
+        description="Ordered by `updated_at, id`. No identity in the list. "
+        "`direction=incoming|outgoing` is relative to the organisation you act for. "
+        "Coordinators, observers and other organisations see none.",
+        responses={
+            200: ReferralSerializer(many=True),
+            **error_responses(400, 401, 429),
+        },
+    ),
+    retrieve=extend_schema(
+        summary="One referral, with its timeline",
+        description="`person` carries the identity only for the referring organisation "
+        "and, under an active consent, the receiving one; each such display is logged. "
+        "`ETag` carries the version.",
+        parameters=[REFERRAL_CODE],
+        responses={200: ReferralSerializer, **error_responses(401, 404, 429)},
+    ),
+    create=extend_schema(
+        summary="Refer a person to another organisation",
+        description="For the organisation you act for, which registered the person. "
+        "Give `to_organisation` and/or `service`, the need (`sector`, `service_type`, "
+        "`reason`, `priority`) and the consent: `consent` (id of a recorded, "
+        "non-withdrawn consent for that organisation) or `consent_data` to record one "
+        "with the referral.",
+        request=ReferralCreateSerializer,
+        responses={
+            201: ReferralSerializer,
+            **error_responses(400, 401, 403, 409, 422, 429),
+        },
+    ),
+)
+class ReferralViewSet(
+    IdempotentWritesMixin,
+    VisibleToUserMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Referrals of the acting organisation, sent or received; everyone else: 404."""
+
+    queryset = Referral.objects.select_related(
+        "from_organisation",
+        "to_organisation",
+        "service",
+        "beneficiary__region",
+        "beneficiary__province",
+        "sector",
+        "service_type",
+        "assigned_to",
+        "consent",
+    ).order_by("updated_at", "id")
+    serializer_class = ReferralSerializer
+    filterset_class = ReferralFilter
+    lookup_field = "code"
+    lookup_value_regex = r"REF-[0-9A-Z]{6}"
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action != "list":  # the timeline, for one referral
+            queryset = queryset.prefetch_related(
+                "events__actor", "events__organisation"
+            )
+        return queryset
+
+    def _detail(self, referral: Referral, *, identity: bool = False) -> Response:
+        """One referral with its timeline; identity only on `retrieve`, logged."""
+        serializer = self.get_serializer(referral)
+        serializer.context["events"] = True
+        serializer.context["identity"] = identity
+        data = serializer.data
+        if "full_name" in data["person"]:  # identity shown: log it
+            log_identity_access(
+                referral.beneficiary,
+                actor=self.request.user,
+                purpose="api:referral-detail",
+            )
+        response = Response(data)
+        response["ETag"] = f'"{referral.version}"'
+        return response
+
+    def _reloaded(self, referral: Referral) -> Referral:
+        return self.get_queryset().get(pk=referral.pk)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._detail(self.get_object(), identity=True)
+
+    def create(self, request, *args, **kwargs):
+        if request.user.acting_membership is None:  # coordinators, observers
+            raise PermissionDenied(_("Act for an organisation to refer a person."))
+        body = ReferralCreateSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        consent_data = data.pop("consent_data", None)
+        try:
+            referral = send_referral(
+                data.pop("beneficiary"),
+                actor=request.user,
+                consent_data=dict(consent_data) if consent_data else None,
+                **data,
+            )
+        except ValidationError as error:
+            if consent_data and hasattr(error, "error_dict"):
+                raise ValidationError(
+                    {
+                        (
+                            f"consent_data.{field}"
+                            if field in _CONSENT_DATA_KEYS
+                            else field
+                        ): errors
+                        for field, errors in error.error_dict.items()
+                    }
+                ) from None
+            raise
+        response = self._detail(self._reloaded(referral))
+        response.status_code = status.HTTP_201_CREATED
+        return response
+
+    def _transition(self, serializer_class, apply) -> Response:
+        referral = self.get_object()  # 404 for anyone but sender and receiver
+        version = _optional_version(self.request)
+        body = serializer_class(data=self.request.data)
+        body.is_valid(raise_exception=True)
+        referral = apply(referral, body.validated_data, version)
+        return self._detail(self._reloaded(referral))
+
+    @extend_schema(
+        summary="Accept a referral",
+        description="The receiving organisation takes the person on (optionally "
+        "assigning a member); the sender is told. 409 unless pending.",
+        parameters=[REFERRAL_CODE, OPTIONAL_IF_MATCH],
+        request=ReferralAcceptSerializer,
+        responses={200: ReferralSerializer, **TRANSITION_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def accept(self, request, *args, **kwargs):
+        return self._transition(
+            ReferralAcceptSerializer,
+            lambda referral, data, version: accept_referral(
+                referral,
+                actor=request.user,
+                assign_to=data.get("assigned_to"),
+                version=version,
+            ),
+        )
+
+    @extend_schema(
+        summary="Decline a referral",
+        description="The receiving organisation cannot take the person on; `reason` "
+        "is required. 409 unless pending.",
+        parameters=[REFERRAL_CODE, OPTIONAL_IF_MATCH],
+        request=ReferralDeclineSerializer,
+        responses={200: ReferralSerializer, **TRANSITION_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def decline(self, request, *args, **kwargs):
+        return self._transition(
+            ReferralDeclineSerializer,
+            lambda referral, data, version: decline_referral(
+                referral, actor=request.user, reason=data["reason"], version=version
+            ),
+        )
+
+    @extend_schema(
+        summary="Complete a referral",
+        description="The receiving organisation closes an accepted referral with its "
+        "`outcome` (required) and `feedback` for the sender. 409 unless accepted.",
+        parameters=[REFERRAL_CODE, OPTIONAL_IF_MATCH],
+        request=ReferralCompleteSerializer,
+        responses={200: ReferralSerializer, **TRANSITION_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def complete(self, request, *args, **kwargs):
+        return self._transition(
+            ReferralCompleteSerializer,
+            lambda referral, data, version: complete_referral(
+                referral,
+                actor=request.user,
+                outcome=data["outcome"],
+                feedback=data.get("feedback", ""),
+                version=version,
+            ),
+        )
+
+    @extend_schema(
+        summary="Cancel a referral",
+        description="The referring organisation withdraws an open referral; the "
+        "receiver is told. 409 once closed.",
+        parameters=[REFERRAL_CODE, OPTIONAL_IF_MATCH],
+        request=ReferralCancelSerializer,
+        responses={200: ReferralSerializer, **TRANSITION_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, *args, **kwargs):
+        return self._transition(
+            ReferralCancelSerializer,
+            lambda referral, data, version: cancel_referral(
+                referral,
+                actor=request.user,
+                reason=data.get("reason", ""),
+                version=version,
+            ),
+        )
+
+    @extend_schema(
+        summary="Assign a referral to a member",
+        description="The receiving organisation gives an open referral to one of its "
+        "members (400 for anyone else).",
+        parameters=[REFERRAL_CODE, OPTIONAL_IF_MATCH],
+        request=ReferralAssignSerializer,
+        responses={200: ReferralSerializer, **TRANSITION_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def assign(self, request, *args, **kwargs):
+        return self._transition(
+            ReferralAssignSerializer,
+            lambda referral, data, version: assign_referral(
+                referral,
+                actor=request.user,
+                assignee=data["assigned_to"],
+                version=version,
+            ),
+        )

@@ -292,6 +292,61 @@ _A_ONLY = ("worker_a", "focal_a")
 _MEMBERS_REGISTER = {"worker_a": 201, "focal_a": 201, "focal_b": 201, "token_b": 201}
 
 
+@pytest.fixture
+def referred_person(worker_a):
+    """A person A registered in the Oriental, whom A refers to B."""
+    from referrals.services import register_beneficiary
+
+    return register_beneficiary(
+        actor=worker_a,
+        data={
+            "full_name": "Awa Koné",
+            "sex": "female",
+            "region": Region.objects.get(code="02"),
+        },
+    )
+
+
+@pytest.fixture
+def referral_a_to_b(referred_person, worker_a, org_b):
+    """A pending referral from A to B: only A (sender) and B (receiver) see it."""
+    from referrals.services import send_referral
+
+    return send_referral(
+        referred_person,
+        actor=worker_a,
+        to_organisation=org_b,
+        sector=Sector.objects.get(code="health"),
+        reason="Consultation",
+        consent_data={"given_by": "self", "scope": "Nom"},
+    )
+
+
+def _referral(get):
+    return [get("referral_a_to_b").code]
+
+
+def _referral_body(get):
+    return {
+        "beneficiary": get("referred_person").code,
+        "to_organisation": get("org_b").pk,
+        "sector": "health",
+        "reason": "Consultation",
+        "consent_data": {"given_by": "self", "scope": "Nom"},
+    }
+
+
+# Referrals: sender (A) and receiver (B) only; coordinators and observers get 404 like
+# any other outsider. The receiver answers, the sender cancels (the other side: 403).
+_SENDER = ("worker_a", "focal_a")
+_RECEIVER = ("focal_b", "token_b")
+_REFERRAL_PARTIES = dict.fromkeys((*_SENDER, *_RECEIVER), 200)
+
+
+def _receiver_acts(status: int = 200) -> dict[str, int]:
+    return {**dict.fromkeys(_RECEIVER, status), **dict.fromkeys(_SENDER, 403)}
+
+
 # (route name, method, args from fixtures, body, expected status per cast member)
 ROUTES = [
     ("api:me", "get", None, None, _everyone(200)),
@@ -722,6 +777,64 @@ ROUTES = [
         _consent,
         {"reason": "x"},
         _only(dict.fromkeys(_A_ONLY, 200), 404),
+    ),
+    # Referrals: the two organisations concerned only.
+    ("api:referral-list", "get", None, None, _everyone(200)),
+    (
+        "api:referral-list",
+        "post",
+        None,
+        _referral_body,
+        # B names A's person: not one of B's (400); no organisation to act for: 403.
+        _only(
+            {
+                **dict.fromkeys(_SENDER, 201),
+                **dict.fromkeys(_RECEIVER, 400),
+            },
+            403,
+        ),
+    ),
+    (
+        "api:referral-detail",
+        "get",
+        _referral,
+        None,
+        _only(_REFERRAL_PARTIES, 404),
+    ),
+    (
+        "api:referral-accept",
+        "post",
+        _referral,
+        {},
+        _only(_receiver_acts(), 404),
+    ),
+    (
+        "api:referral-decline",
+        "post",
+        _referral,
+        {"reason": "Complet"},
+        _only(_receiver_acts(), 404),
+    ),
+    (
+        "api:referral-complete",
+        "post",
+        _referral,
+        {"outcome": "Vu"},
+        _only(_receiver_acts(409), 404),  # still pending
+    ),
+    (
+        "api:referral-assign",
+        "post",
+        _referral,
+        lambda get: {"assigned_to": get("focal_b").pk},
+        _only(_receiver_acts(), 404),
+    ),
+    (
+        "api:referral-cancel",
+        "post",
+        _referral,
+        {},
+        _only({**dict.fromkeys(_SENDER, 200), **dict.fromkeys(_RECEIVER, 403)}, 404),
     ),
     ("api:schema", "get", None, None, _everyone(200, anonymous=200)),
     ("api:docs", "get", None, None, _everyone(200, anonymous=200)),

@@ -173,6 +173,22 @@ def _matching_codes(beneficiary: Beneficiary, organisation: Organisation) -> lis
     )
 
 
+def create_with_fresh_code(model, make_code, **values):
+    """Create a row under a new random code; a clash of codes (30^6 of them: rare) is
+    retried quietly, any other integrity error is raised as it is."""
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return model.objects.create(code=make_code(), **values)
+        except IntegrityError as exc:
+            constraint = getattr(
+                getattr(exc.__cause__, "diag", None), "constraint_name", ""
+            )
+            if constraint != f"{model._meta.db_table}_code_key":
+                raise
+    raise Conflict(_("No free code could be drawn; try again."))
+
+
 @transaction.atomic
 def register_beneficiary(*, actor: User, data: dict[str, Any]) -> Beneficiary:
     """Register a person for the actor's acting organisation, under a new random code."""
@@ -187,19 +203,14 @@ def register_beneficiary(*, actor: User, data: dict[str, Any]) -> Beneficiary:
     if not values.get("sex"):
         raise ValidationError({"sex": [_("This field is required.")]})
     _prepare(values)
-    for _attempt in range(5):  # 30^6 codes: a clash is rare, retry it quietly
-        try:
-            with transaction.atomic():
-                return Beneficiary.objects.create(
-                    code=new_code(),
-                    organisation=organisation,
-                    created_by=actor,
-                    last_activity_at=timezone.now(),
-                    **values,
-                )
-        except IntegrityError:
-            continue
-    raise Conflict(_("No free code could be drawn; try again."))
+    return create_with_fresh_code(
+        Beneficiary,
+        new_code,
+        organisation=organisation,
+        created_by=actor,
+        last_activity_at=timezone.now(),
+        **values,
+    )
 
 
 class PreconditionFailed(BasePreconditionFailed):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,7 +30,7 @@ from referrals.models import (
     new_referral_code,
 )
 
-from .beneficiaries import record_consent, require_member
+from .beneficiaries import create_with_fresh_code, record_consent, require_member
 
 if TYPE_CHECKING:
     from organisations.models import Organisation, Service, User
@@ -107,25 +107,24 @@ def _check_version(referral: Referral, version: int | None) -> None:
         )
 
 
-def _require_receiver(actor: User, referral: Referral) -> None:
+def _acts_for(actor: User, organisation_id: int) -> bool:
     acting = actor.acting_organisation
-    if (
-        acting is None
-        or actor.acting_membership is None
-        or acting.pk != referral.to_organisation_id
-    ):
+    return (
+        acting is not None
+        and actor.acting_membership is not None
+        and acting.pk == organisation_id
+    )
+
+
+def _require_receiver(actor: User, referral: Referral) -> None:
+    if not _acts_for(actor, referral.to_organisation_id):
         raise PermissionDenied(
             _("Only the organisation the referral was sent to may do this.")
         )
 
 
 def _require_sender(actor: User, referral: Referral) -> None:
-    acting = actor.acting_organisation
-    if (
-        acting is None
-        or actor.acting_membership is None
-        or acting.pk != referral.from_organisation_id
-    ):
+    if not _acts_for(actor, referral.from_organisation_id):
         raise PermissionDenied(
             _("Only the organisation that sent the referral may do this.")
         )
@@ -249,7 +248,9 @@ def send_referral(
     )
     if errors:
         raise ValidationError(errors)
-    if consent is None and consent_data is not None:
+    if consent is not None:  # read again, locked: it may have been withdrawn meanwhile
+        consent = Consent.objects.select_for_update().filter(pk=consent.pk).first()
+    elif consent_data is not None:
         consent = record_consent(
             beneficiary, actor=actor, organisation=to_organisation, **consent_data
         )
@@ -257,32 +258,25 @@ def send_referral(
     if errors:
         raise ValidationError(errors)
     now = now or timezone.now()
-    for _attempt in range(5):  # 30^6 codes: a clash is rare, retry it quietly
-        try:
-            with transaction.atomic():
-                referral = Referral.objects.create(
-                    code=new_referral_code(),
-                    from_organisation=beneficiary.organisation,
-                    to_organisation=to_organisation,
-                    service=service,
-                    beneficiary=beneficiary,
-                    consent=consent,
-                    emergency=emergency,
-                    sector=sector,
-                    service_type=service_type,
-                    region=beneficiary.region,
-                    province=beneficiary.province,
-                    reason=reason.strip(),
-                    priority=priority,
-                    sent_at=now,
-                    due_at=now + PRIORITY_DELAYS[priority],
-                    created_by=actor,
-                )
-            break
-        except IntegrityError:
-            continue
-    else:
-        raise Conflict(_("No free code could be drawn; try again."))
+    referral = create_with_fresh_code(
+        Referral,
+        new_referral_code,
+        from_organisation=beneficiary.organisation,
+        to_organisation=to_organisation,
+        service=service,
+        beneficiary=beneficiary,
+        consent=consent,
+        emergency=emergency,
+        sector=sector,
+        service_type=service_type,
+        region=beneficiary.region,
+        province=beneficiary.province,
+        reason=reason.strip(),
+        priority=priority,
+        sent_at=now,
+        due_at=now + PRIORITY_DELAYS[priority],
+        created_by=actor,
+    )
     _event(referral, ReferralEvent.Kind.SENT, actor=actor, at=now)
     beneficiary.last_activity_at = now
     beneficiary.save(update_fields=["last_activity_at"])
@@ -300,6 +294,31 @@ def send_referral(
 # ---------------------------------------------------------------------------
 # Transitions
 # ---------------------------------------------------------------------------
+def _finish(
+    referral: Referral,
+    *,
+    actor: User,
+    event: str,
+    note: str = "",
+    now: datetime,
+    notify: tuple[str, str],
+    to: Organisation,
+) -> None:
+    """What every answer does after its own changes are saved: the timeline event, the
+    person's activity, and the other side told (in-app, e-mail, webhooks)."""
+    _event(referral, event, actor=actor, note=note, at=now)
+    _touch_beneficiary(referral, now)
+    kind, webhook_event = notify
+    queue_notification(
+        referral,
+        kind=kind,
+        to=to,
+        actor=actor,
+        context=_context(referral),
+        event=webhook_event,
+    )
+
+
 @transaction.atomic
 def accept_referral(
     referral: Referral,
@@ -324,7 +343,14 @@ def accept_referral(
         referral.assigned_to = assign_to
         fields.append("assigned_to")
     _save(referral, actor, fields)
-    _event(referral, ReferralEvent.Kind.ACCEPTED, actor=actor, at=now)
+    _finish(
+        referral,
+        actor=actor,
+        event=ReferralEvent.Kind.ACCEPTED,
+        now=now,
+        notify=(Kind.REFERRAL_ACCEPTED, Event.REFERRAL_ACCEPTED),
+        to=referral.from_organisation,
+    )
     if assign_to is not None:
         _event(
             referral,
@@ -333,15 +359,6 @@ def accept_referral(
             note=assign_to.display_name,
             at=now,
         )
-    _touch_beneficiary(referral, now)
-    queue_notification(
-        referral,
-        kind=Kind.REFERRAL_ACCEPTED,
-        to=referral.from_organisation,
-        actor=actor,
-        context=_context(referral),
-        event=Event.REFERRAL_ACCEPTED,
-    )
     return referral
 
 
@@ -357,27 +374,24 @@ def decline_referral(
     referral = _lock(referral)
     _require_receiver(actor, referral)
     _check_version(referral, version)
-    if not (reason or "").strip():
+    reason = (reason or "").strip()
+    if not reason:
         raise ValidationError({"reason": [_("Say why the referral is declined.")]})
     if referral.status != Status.PENDING:
         raise Conflict(_("Only a pending referral can be declined."))
     now = timezone.now()
     referral.status = Status.DECLINED
-    referral.decline_reason = reason.strip()
-    referral.responded_at = now
-    referral.closed_at = now
+    referral.decline_reason = reason
+    referral.responded_at = referral.closed_at = now
     _save(referral, actor, ["status", "decline_reason", "responded_at", "closed_at"])
-    _event(
-        referral, ReferralEvent.Kind.DECLINED, actor=actor, note=reason.strip(), at=now
-    )
-    _touch_beneficiary(referral, now)
-    queue_notification(
+    _finish(
         referral,
-        kind=Kind.REFERRAL_DECLINED,
-        to=referral.from_organisation,
         actor=actor,
-        context=_context(referral),
-        event=Event.REFERRAL_DECLINED,
+        event=ReferralEvent.Kind.DECLINED,
+        note=reason,
+        now=now,
+        notify=(Kind.REFERRAL_DECLINED, Event.REFERRAL_DECLINED),
+        to=referral.from_organisation,
     )
     return referral
 
@@ -396,22 +410,25 @@ def complete_referral(
     referral = _lock(referral)
     _require_receiver(actor, referral)
     _check_version(referral, version)
-    if not (outcome or "").strip():
+    outcome = (outcome or "").strip()
+    if not outcome:
         raise ValidationError({"outcome": [_("Say what the outcome was.")]})
     if referral.status != Status.ACCEPTED:
         raise Conflict(_("Only an accepted referral can be completed."))
     now = timezone.now()
     referral.status = Status.COMPLETED
-    referral.outcome = outcome.strip()
+    referral.outcome = outcome
     referral.feedback = (feedback or "").strip()
     referral.closed_at = now
     _save(referral, actor, ["status", "outcome", "feedback", "closed_at"])
-    _event(
+    _finish(
         referral,
-        ReferralEvent.Kind.COMPLETED,
         actor=actor,
-        note=referral.outcome,
-        at=now,
+        event=ReferralEvent.Kind.COMPLETED,
+        note=outcome,
+        now=now,
+        notify=(Kind.REFERRAL_COMPLETED, Event.REFERRAL_COMPLETED),
+        to=referral.from_organisation,
     )
     if referral.feedback:
         _event(
@@ -421,15 +438,6 @@ def complete_referral(
             note=referral.feedback,
             at=now,
         )
-    _touch_beneficiary(referral, now)
-    queue_notification(
-        referral,
-        kind=Kind.REFERRAL_COMPLETED,
-        to=referral.from_organisation,
-        actor=actor,
-        context=_context(referral),
-        event=Event.REFERRAL_COMPLETED,
-    )
     return referral
 
 
@@ -452,21 +460,14 @@ def cancel_referral(
     referral.cancel_reason = (reason or "").strip()
     referral.closed_at = now
     _save(referral, actor, ["status", "cancel_reason", "closed_at"])
-    _event(
+    _finish(
         referral,
-        ReferralEvent.Kind.CANCELLED,
         actor=actor,
+        event=ReferralEvent.Kind.CANCELLED,
         note=referral.cancel_reason,
-        at=now,
-    )
-    _touch_beneficiary(referral, now)
-    queue_notification(
-        referral,
-        kind=Kind.REFERRAL_CANCELLED,
+        now=now,
+        notify=(Kind.REFERRAL_CANCELLED, Event.REFERRAL_CANCELLED),
         to=referral.to_organisation,
-        actor=actor,
-        context=_context(referral),
-        event=Event.REFERRAL_CANCELLED,
     )
     return referral
 

@@ -496,3 +496,48 @@ def test_service_changes_show_on_the_organisation_audit_page(
 
     assert response.status_code == 200
     assert "9 h - 12 h" in response.content.decode()
+
+
+# ---------------------------------------------------------------------------
+# services/match/ with the person's age and sex
+# ---------------------------------------------------------------------------
+def test_the_finder_ranks_services_that_exclude_the_person_last(
+    api_as, worker_a, focal_b
+):
+    adults = create_service(actor=focal_b, data=data(name="Adultes", age_min=18))
+    women = create_service(actor=focal_b, data=data(name="Femmes", sexes=["female"]))
+    anyone = create_service(
+        actor=focal_b, data=data(name="Tous", response_delay_days=9, languages=[])
+    )
+    worker_a.language = "en"  # the API speaks the user's language
+    worker_a.save(update_fields=["language"])
+
+    response = api_as(worker_a).get(
+        MATCH,
+        {"sector": "health", "language": ["wo"], "age": "16", "sex": "male"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 200, response.json()
+    rows = response.json()
+    assert [row["service"]["id"] for row in rows] == [anyone.pk, adults.pk, women.pk]
+    assert "not_eligible" not in rows[0]["codes"]
+    assert "not_eligible" in rows[1]["codes"]
+    assert "Not eligible: age 16, service from 18" in rows[1]["reasons"]
+    assert "not_eligible" in rows[2]["codes"]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"age": "-1"}, "age"),
+        ({"age": "121"}, "age"),
+        ({"age": "douze"}, "age"),
+        ({"sex": "unknown"}, "sex"),
+    ],
+)
+def test_the_finder_refuses_a_bad_age_or_sex(api_as, worker_a, params, field):
+    response = api_as(worker_a).get(MATCH, {"sector": "health", **params})
+
+    assert response.status_code == 400
+    assert field in response.json()["errors"]

@@ -372,3 +372,87 @@ def test_the_demo_lists_services_for_every_organisation_once(db):
         exclude_organisation=Organisation.objects.get(code="org-a"),
     )
     assert matches[0].service.organisation.code == "org-b"
+
+
+# ---------------------------------------------------------------------------
+# The finder and the person's age and sex (eligibility)
+# ---------------------------------------------------------------------------
+def test_services_that_exclude_the_person_come_last_saying_why(focal_b, org_b, org_c):
+    health = Sector.objects.get(code="health")
+    oujda = Province.objects.get(code=OUJDA)
+    # The best scores go to the services the person cannot use.
+    adults = _org_service(
+        org_b, name="adults", age_min=18, languages=["wo"], accessible=True
+    )
+    women = _org_service(org_b, name="women", sexes=["female"], languages=["wo"])
+    minors = _org_service(org_c, name="minors", age_max=17, response_delay_days=8)
+    anyone = _org_service(org_c, name="anyone", response_delay_days=9)
+
+    with translation.override("en"):
+        matches = rank_services(
+            sector=health, province=oujda, languages=["wo"], age=15, sex="male"
+        )
+
+    assert [m.service for m in matches] == [minors, anyone, adults, women]
+    assert [m.eligible for m in matches] == [True, True, False, False]
+    assert matches[2].score > matches[0].score  # ranked last despite the points
+    assert "Not eligible: age 15, service from 18" in matches[2].reasons
+    assert "Not eligible: service for women and girls" in matches[3].reasons
+    assert matches[2].codes.count("not_eligible") == 1
+    assert "not_eligible" not in matches[0].codes + matches[1].codes
+    assert all(m.score == m.service.finder_score for m in matches)
+    assert all(len(m.reasons) == len(m.codes) for m in matches)
+
+
+def test_an_age_above_the_range_and_the_limits_themselves(focal_b, org_b):
+    health = Sector.objects.get(code="health")
+    youth = _org_service(org_b, name="youth", age_min=12, age_max=17)
+    adults = _org_service(org_b, name="adults", age_min=18, sexes=["female", "male"])
+
+    with translation.override("en"):
+        at_18 = rank_services(sector=health, age=18, sex="male")
+        at_12 = rank_services(sector=health, age=12, sex="other")
+
+    assert [(m.service, m.eligible) for m in at_18] == [(adults, True), (youth, False)]
+    assert "Not eligible: age 18, service up to 17" in at_18[1].reasons
+    assert [(m.service, m.eligible) for m in at_12] == [(youth, True), (adults, False)]
+    assert at_12[1].codes.count("not_eligible") == 2  # too young, and not for "other"
+
+
+def test_without_age_or_sex_no_service_is_set_aside(focal_b, org_b):
+    health = Sector.objects.get(code="health")
+    _org_service(org_b, name="adults", age_min=18, sexes=["female"])
+
+    (match,) = rank_services(sector=health)
+    (with_unknowns,) = rank_services(sector=health, age=None, sex="")
+
+    assert match.eligible
+    assert with_unknowns.eligible
+    assert "not_eligible" not in match.codes + with_unknowns.codes
+
+
+def test_the_database_picks_eligible_services_before_applying_the_limit(focal_b, org_b):
+    health = Sector.objects.get(code="health")
+    for n in range(3):
+        _org_service(org_b, name=f"adults {n}", age_min=18, capacity=5)
+    slow = _org_service(org_b, name="slow", response_delay_days=9)
+    slower = _org_service(org_b, name="slower", response_delay_days=10)
+
+    matches = rank_services(sector=health, age=10, limit=2)
+
+    assert [m.service for m in matches] == [slow, slower]
+
+
+def test_the_eligibility_check_adds_no_query(focal_b, org_b):
+    health = Sector.objects.get(code="health")
+    oujda = Province.objects.select_related("region").get(code=OUJDA)
+    _org_service(org_b, name="first", age_min=18)
+    with CaptureQueriesContext(connection) as one:
+        assert len(rank_services(sector=health, province=oujda, age=9, sex="male")) == 1
+    for n in range(29):
+        _org_service(org_b, name=f"s{n}", age_max=n, sexes=["male"])
+    with CaptureQueriesContext(connection) as thirty:
+        matches = rank_services(sector=health, province=oujda, age=9, sex="female")
+        assert len(matches) == 30
+
+    assert len(one) == len(thirty) == 3

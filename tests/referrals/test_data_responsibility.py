@@ -167,3 +167,33 @@ def test_no_log_line_holds_identity_during_the_owners_work(
         line = record.getMessage() + repr(record.__dict__.get("params", ""))
         for sentinel in SENTINELS:
             assert sentinel not in line, record.name
+
+
+def test_the_organisation_audit_page_shows_no_case_history(
+    client_as, coordinator, focal_a, org_a, org_b, beneficiary_a, consent_a_to_b
+):
+    """Beneficiaries, consents and referrals reference the organisation, but their
+    history stays off the registry's audit page, which coordinators read."""
+    from coordination.models import Sector
+    from referrals.services import send_referral
+
+    referral = send_referral(
+        beneficiary_a,
+        actor=consent_a_to_b.recorded_by,
+        to_organisation=org_b,
+        sector=Sector.objects.first(),
+        reason="AUDIT-SENTINEL-REASON needs a doctor",
+        consent=consent_a_to_b,
+    )
+    for who, organisation in (
+        (coordinator, org_a),
+        (coordinator, org_b),
+        (focal_a, org_a),
+    ):
+        response = client_as(who).get(f"/organisations/{organisation.pk}/audit/")
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert "AUDIT-SENTINEL-REASON" not in body
+        assert referral.code not in body
+        assert beneficiary_a.code not in body
+        assert consent_a_to_b.scope not in body

@@ -15,11 +15,15 @@ from django_filters.views import FilterView
 
 from coordination.exceptions import Conflict, PermissionDenied, ValidationError
 from coordination.permissions import VisibleToUserMixin
-
-from . import services
-from .filters import BeneficiaryFilter
-from .forms import BeneficiaryForm, ConsentForm, WithdrawConsentForm, add_service_errors
-from .models import Beneficiary, Consent
+from referrals import services
+from referrals.filters import BeneficiaryFilter
+from referrals.forms import (
+    BeneficiaryForm,
+    ConsentForm,
+    WithdrawConsentForm,
+    add_service_errors,
+)
+from referrals.models import Beneficiary, Consent
 
 
 def _require_member(user) -> None:
@@ -113,6 +117,9 @@ class BeneficiaryDetailView(LoginRequiredMixin, VisibleToUserMixin, DetailView):
             exclude_organisation=beneficiary.organisation
         )
         context["withdraw_form"] = WithdrawConsentForm()
+        context["referrals"] = list(
+            beneficiary.referrals.select_related("to_organisation", "sector")
+        )
         context["is_focal_point"] = user.is_focal_point
         if user.is_focal_point:  # accountability: who saw this person's identity
             context["accesses"] = list(
