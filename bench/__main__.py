@@ -176,3 +176,11 @@ if __name__ == "__main__":
     from bench import service_finder
 
     service_finder.main()
+    # Referrals: 200,000 of them; the inbox, the referrals API and the finder.
+    from bench import referrals
+
+    referrals.main()
+    # Dashboards: every stats endpoint at national scale against the raw GROUP BY.
+    from bench import dashboards
+
+    dashboards.main()

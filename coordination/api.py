@@ -6,6 +6,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from coordination.dashboards.viewsets import (
+    EmergencyStatsView,
+    FourWStatsView,
+    PublicStatsView,
+    ReachedStatsView,
+    RecommendationStatsView,
+    ReferralStatsView,
+)
 from coordination.dialogue_viewsets import (
     CommentViewSet,
     MeetingViewSet,
@@ -58,6 +66,16 @@ router.register("referrals", ReferralViewSet, basename="referral")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
+    path("stats/4w/", FourWStatsView.as_view(), name="stats-4w"),
+    path("stats/reached/", ReachedStatsView.as_view(), name="stats-reached"),
+    path("stats/referrals/", ReferralStatsView.as_view(), name="stats-referrals"),
+    path("stats/emergencies/", EmergencyStatsView.as_view(), name="stats-emergencies"),
+    path(
+        "stats/recommendations/",
+        RecommendationStatsView.as_view(),
+        name="stats-recommendations",
+    ),
+    path("public/stats/", PublicStatsView.as_view(), name="public-stats"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"

@@ -6,6 +6,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from coordination.dashboards.urls import public_urlpatterns as public_stats_urlpatterns
 from organisations.urls import public_urlpatterns, service_urlpatterns
 
 # The admin signs in through allauth (rate limits, MFA).
@@ -16,6 +17,8 @@ urlpatterns = [
     path("organisations/", include("organisations.urls")),
     path("services/", include((service_urlpatterns, "services"))),
     path("public/", include((public_urlpatterns, "public"))),
+    path("public/stats/", include((public_stats_urlpatterns, "public_stats"))),
+    path("dashboard/", include("coordination.dashboards.urls")),
     path("interventions/", include("interventions.urls")),
     path("referrals/", include("referrals.urls")),
     path("emergencies/", include("coordination.emergency_urls")),

@@ -10,6 +10,7 @@ from django.utils import translation
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
+from coordination.dashboards.views import organisation_summary
 from organisations.models import JoinRequest, Organisation
 from organisations.services import update_profile
 
@@ -25,6 +26,13 @@ def home(request):
         context["unverified_organisations"] = Organisation.objects.filter(
             is_active=True, verified=False
         ).count()
+    if (
+        user.is_authenticated
+        and user.acting_organisation is not None
+        and user.acting_membership is not None
+    ):
+        # The organisation dashboard: what is on the acting organisation's plate.
+        context["org_dashboard"] = organisation_summary(user.acting_organisation)
     return render(request, "home.html", context)
 
 

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from .dashboards import (
+    InterventionStat,
+    ReferralAnswerStat,
+    ReferralAnswerTotal,
+    ReferralStat,
+    ReferralTotal,
+)
 from .dialogue import (
     Comment,
     Meeting,
@@ -33,6 +40,7 @@ __all__ = [
     "Comment",
     "Emergency",
     "IdempotencyKey",
+    "InterventionStat",
     "Meeting",
     "NamedReference",
     "Need",
@@ -43,6 +51,10 @@ __all__ = [
     "Province",
     "Recommendation",
     "RecommendationUpdate",
+    "ReferralAnswerStat",
+    "ReferralAnswerTotal",
+    "ReferralStat",
+    "ReferralTotal",
     "Region",
     "Sector",
     "ServiceType",

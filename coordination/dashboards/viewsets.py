@@ -1,0 +1,155 @@
+"""GET /api/v1/stats/… and /api/v1/public/stats/: thin views over stats.py."""
+
+from __future__ import annotations
+
+import json
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import renderers
+from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from coordination.drf import error_responses
+from coordination.exceptions import ValidationError
+
+from . import stats
+from .filters import StatsFilterForm
+from .serializers import FILTER_PARAMETERS, csv_response
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    """Lets `?format=csv` choose the export; errors stay JSON."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return b"" if data is None else json.dumps(data).encode()
+
+
+class CanReadStats(BasePermission):
+    """Members (acting for an organisation), coordinators and observers."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not user or not user.is_authenticated:
+            return False
+        return bool(
+            user.is_coordinator
+            or user.is_observer
+            or user.acting_membership is not None
+        )
+
+
+def cleaned_filters(request) -> dict:
+    """The query string through StatsFilterForm; 400 with its messages when invalid."""
+    form = StatsFilterForm(request.query_params)
+    if not form.is_valid():
+        raise ValidationError(
+            {
+                field: [str(m) for m in messages]
+                for field, messages in form.errors.items()
+            }
+        )
+    return form.cleaned_data
+
+
+class _StatsView(APIView):
+    name = ""
+    renderer_classes = [
+        renderers.JSONRenderer,
+        renderers.BrowsableAPIRenderer,
+        CSVRenderer,
+    ]
+    permission_classes = [CanReadStats]
+    public = False
+
+    def figures(self, filters: dict) -> dict:
+        return stats.FIGURES[self.name](filters)
+
+    def get(self, request, *args, **kwargs):
+        data = self.figures(cleaned_filters(request))
+        if getattr(request.accepted_renderer, "format", "") == "csv":
+            return csv_response(self.name, data)
+        return Response(data)
+
+    def handle_exception(self, exc):
+        if isinstance(getattr(self.request, "accepted_renderer", None), CSVRenderer):
+            # Errors are JSON like every other error.
+            self.request.accepted_renderer = renderers.JSONRenderer()
+            self.request.accepted_media_type = "application/json"
+        return super().handle_exception(exc)
+
+
+def _schema(summary: str):
+    return extend_schema(
+        summary=summary,
+        parameters=FILTER_PARAMETERS,
+        responses={
+            200: OpenApiTypes.OBJECT,
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            **error_responses(400, 401, 403),
+        },
+    )
+
+
+class FourWStatsView(_StatsView):
+    name = "4w"
+
+    @_schema("4W: organisations, interventions and people reached per region x sector")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class ReachedStatsView(_StatsView):
+    name = "reached"
+
+    @_schema("People reached by sex, age and disability per month")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class ReferralStatsView(_StatsView):
+    name = "referrals"
+
+    @_schema(
+        "Referral pathway: by status, priority, overdue; per receiving organisation"
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class EmergencyStatsView(_StatsView):
+    name = "emergencies"
+
+    @_schema("Active emergencies with needs, gaps and overlaps")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class RecommendationStatsView(_StatsView):
+    name = "recommendations"
+
+    @_schema("Recommendations by status")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class PublicStatsView(_StatsView):
+    """No login: aggregates only, small counts suppressed, no organisation's figures."""
+
+    name = "public"
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonRateThrottle]
+
+    def figures(self, filters: dict) -> dict:
+        return stats.public_stats(filters)
+
+    @_schema("Public dashboard figures (counts under 5 suppressed)")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
