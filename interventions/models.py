@@ -211,6 +211,13 @@ class Intervention(TimeStampedModel):
                 fields=["start_date", "end_date"], name="interventions_dates_idx"
             ),
             models.Index(fields=["sector", "region"], name="interventions_where_idx"),
+            # An emergency's possible overlaps (dashboard): read from the index alone.
+            models.Index(
+                fields=["emergency", "province", "activity", "organisation"],
+                include=["status", "start_date", "end_date"],
+                condition=models.Q(emergency__isnull=False),
+                name="interventions_overlap_idx",
+            ),
         ]
         verbose_name = _("intervention")
         verbose_name_plural = _("interventions")

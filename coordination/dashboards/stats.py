@@ -457,7 +457,8 @@ def emergencies(filters: dict | None, *, public: bool = False) -> dict[str, Any]
 def crowded_places(emergency, start, end) -> list[dict[str, Any]]:
     """Provinces where at least three organisations run the same activity for this
     emergency during the window (the candidates of interventions/analysis.py's
-    overlaps, whose page then narrows them to the same days)."""
+    overlaps, whose page then narrows them to the same days; the dashboard says
+    "possible overlaps")."""
     from interventions.analysis import OVERLAP_MIN_ORGANISATIONS, active_interventions
 
     crowded = list(
