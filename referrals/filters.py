@@ -13,7 +13,13 @@ from django.utils.translation import gettext_lazy as _
 from coordination.filters import UpdatedSinceFilterSet
 from coordination.models import Sector, ServiceType
 
-from .models import NATIONALITY_CHOICES, VULNERABILITY_CHOICES, Beneficiary, Referral
+from .models import (
+    NATIONALITY_CHOICES,
+    VULNERABILITY_CHOICES,
+    Beneficiary,
+    Consent,
+    Referral,
+)
 
 
 class BeneficiaryFilter(UpdatedSinceFilterSet):
@@ -103,6 +109,12 @@ class ReferralFilter(UpdatedSinceFilterSet):
     assigned_to_me = django_filters.BooleanFilter(
         method="filter_assigned_to_me", label=_("Assigned to me")
     )
+    legal_basis = django_filters.ChoiceFilter(
+        field_name="consent__legal_basis",
+        choices=Consent.LegalBasis.choices,
+        label=_("Legal basis"),
+        empty_label=_("All"),
+    )
 
     class Meta:
         model = Referral
@@ -117,6 +129,7 @@ class ReferralFilter(UpdatedSinceFilterSet):
             "to_organisation",
             "from_organisation",
             "assigned_to_me",
+            "legal_basis",
             "updated_since",
         ]
 

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import (
     Aggregate,
+    BooleanField,
     Count,
     DurationField,
     ExpressionWrapper,
@@ -43,7 +44,7 @@ from referrals.forms import (
     ReferralNeedForm,
     add_service_errors,
 )
-from referrals.models import Beneficiary, Referral
+from referrals.models import Beneficiary, Consent, Referral
 
 # What a list row shows; the beneficiary's code is annotated so that no identity
 # column is ever loaded for a list.
@@ -485,6 +486,13 @@ class PathwayView(LoginRequiredMixin, FilterView):
             "from_organisation", "to_organisation", "sector", "service_type"
         )
         .defer("reason", "outcome", "decline_reason", "cancel_reason", "feedback")
+        # Sent without consent, under vital interest: flagged to coordinators.
+        .annotate(
+            vital_interest=ExpressionWrapper(
+                Q(consent__legal_basis=Consent.LegalBasis.VITAL_INTEREST),
+                output_field=BooleanField(),
+            )
+        )
         .order_by("-sent_at", "-pk")
     )
     filterset_class = ReferralFilter

@@ -750,6 +750,33 @@ def test_the_pathway_filters_overdue_referrals(
     assert response.context["totals"]["overdue"] == 1
 
 
+def test_the_pathway_flags_and_filters_vital_interest_referrals(
+    client_as, coordinator, referral, beneficiary_a, focal_a, org_b, health
+):
+    urgent = services.send_referral(
+        beneficiary_a,
+        actor=focal_a,
+        to_organisation=org_b,
+        sector=health,
+        reason="Unconscious, found at the station",
+        consent_data={
+            "scope": "Name and medical needs",
+            "legal_basis": "vital_interest",
+            "justification": "VITAL-SENTINEL-JUSTIFICATION unconscious",
+        },
+    )
+    client = client_as(coordinator)
+
+    everything = client.get(PATHWAY)
+    flagged = client.get(PATHWAY, {"legal_basis": "vital_interest"})
+
+    rows = {r.code: r.vital_interest for r in everything.context["object_list"]}
+    assert rows == {urgent.code: True, referral.code: False}
+    assert [r.code for r in flagged.context["object_list"]] == [urgent.code]
+    assert "VITAL-SENTINEL-JUSTIFICATION" not in _text(everything)
+    _assert_no_identity(everything)
+
+
 def test_the_pathway_makes_the_same_number_of_queries_for_1_and_20(
     client_as, coordinator, referral, beneficiary_a, worker_a, org_b, health
 ):
