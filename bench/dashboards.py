@@ -390,6 +390,7 @@ def main() -> None:
                 )
             )
             lines.append(("public/stats (no filter)", public, public_raw))
+            pages = _page_timings()
             raise Rollback
     except Rollback:
         pass
@@ -415,6 +416,45 @@ def main() -> None:
         sql = f"{sql_ms:.1f}" if sql_ms == sql_ms else "-"
         rat = f"{ratio:.2f}" if ratio == ratio else "-"
         print(f"  | {label} | {api_ms:.1f} | {sql} | {rat} |")
+    print("  whole pages, every figure they show (median of warm loads):")
+    for label, (ms, queries) in pages.items():
+        print(f"    {label}: {ms:.0f} ms, {queries} queries")
+
+
+def _page_timings() -> dict[str, tuple[float, int]]:
+    """The shared dashboard as a coordinator and the public statistics page: each
+    page computes all its figures in its one request (no further requests)."""
+    from django.db import connection
+    from django.test import Client, override_settings
+
+    from organisations.models import User
+
+    coordinator = User.objects.create(
+        email="bench-coordinator@example.org", platform_role="coordinator"
+    )
+    signed_in, anonymous = Client(), Client()
+    signed_in.force_login(coordinator)
+    timings = {}
+    with override_settings(TANSIQ_REQUIRE_MFA=False):
+        for label, client, url in (
+            ("/dashboard/ (coordinator)", signed_in, "/dashboard/"),
+            ("/public/stats/ (anyone)", anonymous, "/public/stats/"),
+        ):
+
+            def load(client=client, url=url):
+                response = client.get(url, secure=True)
+                assert response.status_code == 200, response.status_code
+
+            queries: list[str] = []
+
+            def count(execute, sql, *args, queries=queries):
+                queries.append(sql)
+                return execute(sql, *args)
+
+            with connection.execute_wrapper(count):
+                load()
+            timings[label] = (median_ms(load), len(queries))
+    return timings
 
 
 if __name__ == "__main__":
