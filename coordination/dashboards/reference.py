@@ -199,7 +199,6 @@ def month(day: date) -> date:
 def emergencies(filters) -> dict:
     """Per emergency shown: interventions and people reached from the interventions
     table, and the gaps of interventions/analysis.py's find_gaps."""
-    from coordination.dashboards.stats import crowded_places
     from coordination.models import Emergency
     from interventions.analysis import find_gaps, window_of
 
@@ -232,7 +231,7 @@ def emergencies(filters) -> dict:
             "gaps": sorted(
                 (gap.region.code, gap.sector.code, gap.people_in_need) for gap in gaps
             ),
-            "overlaps": crowded_places(emergency, *window),
+            "overlaps": _crowded_places(emergency, *window),
         }
     return result
 
@@ -247,8 +246,34 @@ def assert_emergencies_match(filters) -> None:
                 (g["region"], g["sector"], g["people_in_need"])
                 for g in row["gap_cells"]
             ),
-            "overlaps": row["overlaps"],
+            "overlaps": [
+                (o["province"], o["activity"], o["organisations"])
+                for o in row["overlaps"]
+            ],
         }
         for row in stats.emergencies(filters)["rows"]
     }
     assert got == emergencies(filters)
+
+
+def _crowded_places(emergency, start, end) -> list[dict]:
+    """One emergency's possible overlaps, straight from the interventions it links:
+    provinces where at least three organisations run the same activity during the
+    window (the dashboard computes every emergency's at once)."""
+    from django.db.models import Count
+
+    from interventions.analysis import OVERLAP_MIN_ORGANISATIONS, active_interventions
+
+    rows = (
+        active_interventions(start, end)
+        .filter(emergency=emergency, province__isnull=False)
+        .values("province__code", "activity__code")
+        .annotate(organisations=Count("organisation_id", distinct=True))
+        .filter(organisations__gte=OVERLAP_MIN_ORGANISATIONS)
+        .order_by()
+    )
+    found = [
+        (row["province__code"], row["activity__code"], row["organisations"])
+        for row in rows
+    ]
+    return sorted(found, key=lambda r: (-r[2], r[0], r[1]))

@@ -30,7 +30,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    Exists,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,6 +59,7 @@ from coordination.models import (
     Sector,
     ServiceType,
 )
+from interventions.models import Intervention
 
 SMALL = 5  # counts below this are suppressed in public figures
 SUPPRESSED = "<5"
@@ -400,12 +411,14 @@ def emergencies(filters: dict | None, *, public: bool = False) -> dict[str, Any]
     }
     start = filters.get("period_start") if filters else None
     end = filters.get("period_end") if filters else None
+    windows = {e.pk: window_of(e, start, end) for e in chosen}
+    all_gaps = find_gaps(windows)
+    all_overlaps = {} if public else crowded_places(windows)
     regions, sectors = _names(Region), _names(Sector)
     rows = []
     for emergency in chosen:
-        window = window_of(emergency, start, end)
-        gaps = find_gaps(emergency, *window)
-        overlaps = [] if public else crowded_places(emergency, *window)
+        gaps = all_gaps.get(emergency.pk, [])
+        overlaps = all_overlaps.get(emergency.pk, [])
         counts = per_emergency.get(emergency.pk, {})
         needs = [
             need
@@ -454,57 +467,95 @@ def emergencies(filters: dict | None, *, public: bool = False) -> dict[str, Any]
     return {"rows": rows}
 
 
-def crowded_places(emergency, start, end) -> list[dict[str, Any]]:
-    """Provinces where at least three organisations run the same activity for this
-    emergency during the window (the candidates of interventions/analysis.py's
-    overlaps, whose page then narrows them to the same days; the dashboard says
-    "possible overlaps")."""
-    from interventions.analysis import OVERLAP_MIN_ORGANISATIONS, active_interventions
+def _window_q(windows: dict[int, tuple[date, date]]) -> Q:
+    """Interventions of each emergency running during that emergency's window."""
+    matches = Q(pk__in=[])
+    for emergency_id, (start, end) in windows.items():
+        match = Q(emergency_id=emergency_id, start_date__lte=end)
+        match &= Q(end_date__isnull=True) | Q(end_date__gte=start)
+        matches |= match
+    return matches
 
+
+def crowded_places(
+    windows: dict[int, tuple[date, date]],
+) -> dict[int, list[dict[str, Any]]]:
+    """{emergency id: provinces where at least three organisations run the same
+    activity for it during its window}, for every emergency in one query (the
+    candidates of interventions/analysis.py's overlaps, whose page then narrows them to
+    the same days; the dashboard says "possible overlaps")."""
+    from interventions.analysis import ACTIVE, OVERLAP_MIN_ORGANISATIONS
+
+    if not windows:
+        return {}
     crowded = list(
-        active_interventions(start, end)
-        .filter(emergency=emergency, province__isnull=False)
-        .values("province_id", "activity_id")
+        Intervention.objects.filter(
+            _window_q(windows), status__in=ACTIVE, province__isnull=False
+        )
+        .values("emergency_id", "province_id", "activity_id")
         .annotate(organisations=Count("organisation_id", distinct=True))
         .filter(organisations__gte=OVERLAP_MIN_ORGANISATIONS)
         .order_by()
     )
-    if not crowded:
-        return []
-    provinces = Province.objects.in_bulk({row["province_id"] for row in crowded})
-    activities = ServiceType.objects.in_bulk({row["activity_id"] for row in crowded})
-    rows = [
-        {
-            "province": provinces[row["province_id"]].code,
-            "province_name": provinces[row["province_id"]].name,
-            "activity": activities[row["activity_id"]].code,
-            "activity_name": activities[row["activity_id"]].name,
-            "organisations": row["organisations"],
-        }
-        for row in crowded
-    ]
-    rows.sort(key=lambda r: (-r["organisations"], r["province"], r["activity"]))
-    return rows
+    provinces = _names(Province) if crowded else {}
+    activities = _names(ServiceType) if crowded else {}
+    result: dict[int, list[dict[str, Any]]] = {}
+    for row in crowded:
+        province, activity = (
+            provinces[row["province_id"]],
+            activities[row["activity_id"]],
+        )
+        result.setdefault(row["emergency_id"], []).append(
+            {
+                "province": province[0],
+                "province_name": province[1],
+                "activity": activity[0],
+                "activity_name": activity[1],
+                "organisations": row["organisations"],
+            }
+        )
+    for rows in result.values():
+        rows.sort(key=lambda r: (-r["organisations"], r["province"], r["activity"]))
+    return result
 
 
-def find_gaps(emergency, start, end) -> list[dict[str, Any]]:
-    """interventions.analysis.find_gaps for one emergency, in one query: its declared
+def find_gaps(
+    windows: dict[int, tuple[date, date]],
+) -> dict[int, list[dict[str, Any]]]:
+    """interventions.analysis.find_gaps for every emergency in one query: declared
     needs (region, sector) with no active intervention of the sector in the region
-    during the window, each found by an EXISTS on the (sector, region) index."""
-    from interventions.analysis import active_interventions
+    during their emergency's window, each found by an EXISTS on the (sector, region)
+    index."""
+    from interventions.analysis import ACTIVE
 
-    covered = active_interventions(start, end).filter(
-        region_id=OuterRef("region_id"), sector_id=OuterRef("sector_id")
-    )
+    if not windows:
+        return {}
+    by_emergency = {
+        "start": [When(emergency_id=pk, then=Value(w[0])) for pk, w in windows.items()],
+        "end": [When(emergency_id=pk, then=Value(w[1])) for pk, w in windows.items()],
+    }
+    covered = Intervention.objects.filter(
+        status__in=ACTIVE,
+        region_id=OuterRef("region_id"),
+        sector_id=OuterRef("sector_id"),
+        start_date__lte=OuterRef("window_end"),
+    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("window_start")))
     rows = (
-        Need.objects.filter(emergency=emergency)
+        Need.objects.filter(emergency_id__in=list(windows))
+        .annotate(
+            window_start=Case(*by_emergency["start"], output_field=DateField()),
+            window_end=Case(*by_emergency["end"], output_field=DateField()),
+        )
         .annotate(covered=Exists(covered))
         .filter(covered=False)
-        .values("region_id", "sector_id")
+        .values("emergency_id", "region_id", "sector_id")
         .annotate(people=Sum("people_in_need"), needs=Count("id"))
-        .order_by("region_id", "sector_id")
+        .order_by("emergency_id", "region_id", "sector_id")
     )
-    return list(rows)
+    result: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        result.setdefault(row["emergency_id"], []).append(row)
+    return result
 
 
 def recommendations(filters: dict | None, *, public: bool = False) -> dict[str, Any]:

@@ -237,3 +237,79 @@ def test_the_aggregates_count_months_in_the_platform_time_zone(settings):
     from coordination.dashboards.aggregates import TIME_ZONE
 
     assert settings.TIME_ZONE == TIME_ZONE  # else a new trigger migration is needed
+
+
+def test_each_emergency_reads_its_own_window_in_a_constant_number_of_queries(world):
+    from coordination.dashboards.reference import assert_emergencies_match
+    from coordination.models import Emergency, Need, Province
+    from interventions.services import create_intervention
+
+    oriental, souss = world["regions"]
+    province = Province.objects.filter(region=oriental).order_by("code").first()
+    elsewhere = Province.objects.filter(region=souss).order_by("code").first()
+    health = world["activities"][0]
+    cold = world["emergency"]  # since 2026-01-05, open
+    arrivals = Emergency.objects.create(
+        title="Arrivées",
+        kind=cold.kind,
+        started_on=date(2026, 6, 1),
+        status=Emergency.Status.ACTIVE,
+        created_by=cold.created_by,
+    )
+
+    def run(worker, emergency, start, end=None, where=province):
+        return create_intervention(
+            actor=worker,
+            data={
+                "sector": health.sector,
+                "activity": health,
+                "region": where.region,
+                "province": where,
+                "emergency": emergency,
+                "start_date": start,
+                "end_date": end,
+                "status": "ongoing",
+                "modality": "service",
+            },
+        )
+
+    for worker in world["workers"]:
+        run(worker, cold, date(2026, 2, 1))  # three organisations at once
+        # In Souss, and over before the emergency began.
+        run(worker, arrivals, date(2026, 3, 1), date(2026, 4, 30), where=elsewhere)
+    Need.objects.create(
+        emergency=arrivals, sector=health.sector, region=souss, people_in_need=40
+    )
+
+    with CaptureQueriesContext(connection) as two:
+        rows = {row["emergency"]: row for row in stats.emergencies({})["rows"]}
+
+    assert [(o["province"], o["organisations"]) for o in rows[cold.pk]["overlaps"]] == [
+        (province.code, 3)
+    ]
+    assert rows[arrivals.pk]["overlaps"] == []
+    # Its interventions ended before it started: its need is a gap.
+    assert rows[arrivals.pk]["gaps"] == [health.sector.code]
+    assert rows[cold.pk]["gaps"] == []
+    assert_emergencies_match({})
+    # From March, the window includes them: three organisations, no gap.
+    since_march = stats.emergencies({"period_start": date(2026, 3, 1)})["rows"]
+    (arrived,) = [row for row in since_march if row["emergency"] == arrivals.pk]
+    assert arrived["gaps"] == []
+    assert [o["province"] for o in arrived["overlaps"]] == [elsewhere.code]
+    assert_emergencies_match({"period_start": date(2026, 3, 1)})
+
+    third = Emergency.objects.create(
+        title="Inondations",
+        kind=cold.kind,
+        started_on=date(2026, 2, 1),
+        status=Emergency.Status.ACTIVE,
+        created_by=cold.created_by,
+    )
+    Need.objects.create(
+        emergency=third, sector=health.sector, region=oriental, people_in_need=9
+    )
+    run(world["workers"][0], third, date(2026, 2, 2))
+    with CaptureQueriesContext(connection) as three:
+        stats.emergencies({})
+    assert len(three) == len(two)
