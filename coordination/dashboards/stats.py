@@ -31,15 +31,9 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import (
-    Case,
     Count,
-    DateField,
-    Exists,
-    OuterRef,
     Q,
     Sum,
-    Value,
-    When,
 )
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -524,37 +518,46 @@ def find_gaps(
 ) -> dict[int, list[dict[str, Any]]]:
     """interventions.analysis.find_gaps for every emergency in one query: declared
     needs (region, sector) with no active intervention of the sector in the region
-    during their emergency's window, each found by an EXISTS on the (sector, region)
-    index."""
+    during their emergency's window. Each emergency's window is a row of constants the
+    planner can see, so every need's EXISTS is one look-up of the (sector, region)
+    index (a CASE over emergencies made it scan the whole table)."""
     from interventions.analysis import ACTIVE
 
     if not windows:
         return {}
-    by_emergency = {
-        "start": [When(emergency_id=pk, then=Value(w[0])) for pk, w in windows.items()],
-        "end": [When(emergency_id=pk, then=Value(w[1])) for pk, w in windows.items()],
-    }
-    covered = Intervention.objects.filter(
-        status__in=ACTIVE,
-        region_id=OuterRef("region_id"),
-        sector_id=OuterRef("sector_id"),
-        start_date__lte=OuterRef("window_end"),
-    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("window_start")))
-    rows = (
-        Need.objects.filter(emergency_id__in=list(windows))
-        .annotate(
-            window_start=Case(*by_emergency["start"], output_field=DateField()),
-            window_end=Case(*by_emergency["end"], output_field=DateField()),
+    values = ", ".join(["(%s, %s::date, %s::date)"] * len(windows))
+    params: list[Any] = [
+        x for pk, (start, end) in windows.items() for x in (pk, start, end)
+    ]
+    sql = f"""
+        SELECT n.emergency_id, n.region_id, n.sector_id,
+               sum(n.people_in_need) AS people, count(*) AS needs
+        FROM {Need._meta.db_table} n
+        JOIN (VALUES {values}) AS w (emergency_id, window_start, window_end)
+          ON w.emergency_id = n.emergency_id
+        WHERE NOT EXISTS (
+            SELECT 1 FROM {Intervention._meta.db_table} i
+            WHERE i.region_id = n.region_id AND i.sector_id = n.sector_id
+              AND i.status = ANY(%s) AND i.start_date <= w.window_end
+              AND (i.end_date IS NULL OR i.end_date >= w.window_start)
         )
-        .annotate(covered=Exists(covered))
-        .filter(covered=False)
-        .values("emergency_id", "region_id", "sector_id")
-        .annotate(people=Sum("people_in_need"), needs=Count("id"))
-        .order_by("emergency_id", "region_id", "sector_id")
-    )
+        GROUP BY 1, 2, 3
+        ORDER BY 1, 2, 3
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, list(ACTIVE)])
+        rows = cursor.fetchall()
     result: dict[int, list[dict[str, Any]]] = {}
-    for row in rows:
-        result.setdefault(row["emergency_id"], []).append(row)
+    for emergency_id, region_id, sector_id, people, needs in rows:
+        result.setdefault(emergency_id, []).append(
+            {
+                "emergency_id": emergency_id,
+                "region_id": region_id,
+                "sector_id": sector_id,
+                "people": people,
+                "needs": needs,
+            }
+        )
     return result
 
 
