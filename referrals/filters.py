@@ -60,8 +60,8 @@ def _organisations(request):
 
 
 DIRECTION_CHOICES = (
-    ("incoming", _("Received")),
-    ("outgoing", _("Sent")),
+    ("incoming", _("Incoming")),
+    ("outgoing", _("Outgoing")),
 )
 
 
@@ -101,10 +101,10 @@ class ReferralFilter(UpdatedSinceFilterSet):
         empty_label=_("All"),
     )
     to_organisation = django_filters.ModelChoiceFilter(
-        queryset=_organisations, label=_("To"), empty_label=_("All")
+        queryset=_organisations, label=_("Referred to"), empty_label=_("All")
     )
     from_organisation = django_filters.ModelChoiceFilter(
-        queryset=_organisations, label=_("From"), empty_label=_("All")
+        queryset=_organisations, label=_("Referred by"), empty_label=_("All")
     )
     assigned_to_me = django_filters.BooleanFilter(
         method="filter_assigned_to_me", label=_("Assigned to me")
