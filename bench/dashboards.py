@@ -20,33 +20,24 @@ from __future__ import annotations
 
 import os
 import random
-import statistics
 import time
 import warnings
 from datetime import UTC, date, datetime, timedelta
+
+from bench.__main__ import RUNS, Rollback
+from bench.__main__ import median_ms as median_and_best
 
 INTERVENTIONS = int(os.environ.get("BENCH_DASH_INTERVENTIONS", 1_000_000))
 REFERRALS = int(os.environ.get("BENCH_DASH_REFERRALS", 200_000))
 BENEFICIARIES = int(os.environ.get("BENCH_DASH_BENEFICIARIES", 100_000))
 ORGANISATIONS = 150
-WARMUP, RUNS = 3, 20
 BUSY_REGIONS = ("02", "06", "04", "01", "09")
 HOURS = {"emergency": 24, "urgent": 72, "normal": 336}
 
 
-class Rollback(Exception):
-    """Raised to roll the benchmark's data back."""
-
-
 def median_ms(call) -> float:
-    for _ in range(WARMUP):
-        call()
-    times = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+    """The median of bench/__main__'s warm timed calls, in ms."""
+    return median_and_best(call)[0]
 
 
 def _copy(cursor, table: str, columns: list[str], rows) -> None:

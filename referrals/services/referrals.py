@@ -517,7 +517,9 @@ def assign_referral(
 # ---------------------------------------------------------------------------
 def _coordinators() -> list[User]:
     User = apps.get_model(settings.AUTH_USER_MODEL)
-    return list(User.objects.filter(is_active=True, platform_role="coordinator"))
+    return list(
+        User.objects.filter(is_active=True, platform_role=User.PlatformRole.COORDINATOR)
+    )
 
 
 def remind_due_referrals(*, now: datetime | None = None, batch_size: int = 200) -> int:
