@@ -70,6 +70,7 @@ lint: install env
 	$(PY) -m ruff format --check .
 	@git ls-files -z '*.py' | xargs -0 $(VENV)/bin/django-upgrade --target-version 5.2 \
 		|| (echo "django-upgrade rewrote files: commit its changes"; exit 1)
+	$(VENV)/bin/lint-imports
 
 migrations-check: db
 	$(PY) manage.py makemigrations --check --dry-run

@@ -71,8 +71,8 @@ def main() -> None:
     from django.db import connections, transaction
 
     from coordination.celery import app as celery_app
-    from coordination.models import Notification, OutboxMessage
-    from coordination.services.notifications import (
+    from notifications.models import Notification, OutboxMessage
+    from notifications.services.outbox import (
         deliver_outbox_messages,
         queue_notification,
     )

@@ -63,7 +63,8 @@ def _raw_recommendations(cursor, filters: dict):
 
 def load(cursor, rng: random.Random) -> dict:
     """The national-scale dataset; returns what the filters need."""
-    from coordination.models import Emergency, Province, Region, ServiceType
+    from coordination.models import Province, Region, ServiceType
+    from emergencies.models import Emergency
     from organisations.models import Membership, Organisation, User
     from organisations.services import create_api_token
 
@@ -99,7 +100,7 @@ def load(cursor, rng: random.Random) -> dict:
         )
         for n in range(3)
     ]
-    from coordination.models import Need
+    from emergencies.models import Need
 
     for n, emergency in enumerate(emergencies):
         places = [regions[BUSY_REGIONS[n]], regions[BUSY_REGIONS[n + 1]]]
@@ -301,7 +302,7 @@ def main() -> None:
     from django.utils import timezone
     from rest_framework.test import APIClient
 
-    from coordination.dashboards import reference
+    from dashboards import reference
 
     setup_test_environment()
     lines: list[tuple[str, float, float]] = []

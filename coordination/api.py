@@ -6,7 +6,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from coordination.dashboards.viewsets import (
+from coordination.viewsets import ProvinceViewSet, RegionViewSet, SectorViewSet
+from dashboards.viewsets import (
     EmergencyStatsView,
     FourWStatsView,
     PublicStatsView,
@@ -14,22 +15,10 @@ from coordination.dashboards.viewsets import (
     RecommendationStatsView,
     ReferralStatsView,
 )
-from coordination.dialogue_viewsets import (
-    CommentViewSet,
-    MeetingViewSet,
-    RecommendationViewSet,
-)
-from coordination.emergency_viewsets import (
-    AlertViewSet,
-    CapacityViewSet,
-    EmergencyViewSet,
-)
-from coordination.notification_viewsets import (
-    NotificationViewSet,
-    WebhookSubscriptionViewSet,
-)
-from coordination.viewsets import ProvinceViewSet, RegionViewSet, SectorViewSet
+from dialogue.viewsets import CommentViewSet, MeetingViewSet, RecommendationViewSet
+from emergencies.viewsets import AlertViewSet, CapacityViewSet, EmergencyViewSet
 from interventions.viewsets import InterventionViewSet
+from notifications.viewsets import NotificationViewSet, WebhookSubscriptionViewSet
 from organisations.viewsets import (
     MeView,
     OrganisationViewSet,

@@ -1,14 +1,18 @@
-"""Coordination's pages: the shell (home, about) and the signed-in language switch."""
+"""The shell's pages: home (drawn by the dashboards), about, and the signed-in language
+switch (kept in the user's profile)."""
 
 from __future__ import annotations
 
 from django.urls import path
 
+from dashboards.home import home
+from organisations.views import set_user_language
+
 from . import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home, name="home"),
     path("about/", views.about, name="about"),
     # Under /i18n/ like Django's own switch, which mandatory-MFA redirects leave alone.
-    path("i18n/language/", views.set_user_language, name="set_user_language"),
+    path("i18n/language/", set_user_language, name="set_user_language"),
 ]

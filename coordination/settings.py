@@ -48,9 +48,14 @@ INSTALLED_APPS = [
     "pghistory",
     "csp",
     "coordination",
+    "notifications",
     "organisations",
+    "emergencies",
+    "dialogue",
     "interventions",
     "referrals",
+    "dashboards",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -156,19 +161,19 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Notifications: re-enqueue outbox rows left undelivered (the broker was down when
     # their transaction committed, a worker died): an outage delays, never loses.
     "sweep-outbox": {
-        "task": "coordination.tasks.sweep_outbox_task",
+        "task": "notifications.tasks.sweep_outbox_task",
         "schedule": 60.0,
     },
     # Daily digests go out at NOTIFICATION_DIGEST_HOUR in each user's time zone: an
     # hourly run reaches every time zone at its hour.
     "send-digests": {
-        "task": "coordination.tasks.send_digests_task",
+        "task": "notifications.tasks.send_digests_task",
         "schedule": 3600.0,
     },
     # Recommendations: remind owners and addressees a week before the due date and once
     # it has passed; each reminder goes once per due date, so a daily run is enough.
     "send-recommendation-reminders": {
-        "task": "coordination.tasks.send_recommendation_reminders_task",
+        "task": "dialogue.tasks.send_recommendation_reminders_task",
         "schedule": 24 * 3600.0,
     },
     # Retention (PRODUCT.md "Data responsibility"): identities of people with no
@@ -375,8 +380,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "InterventionStatusEnum": "interventions.models.Intervention.Status",
         "InterventionModalityEnum": "interventions.models.Intervention.Modality",
-        "RecommendationStatusEnum": "coordination.models.Recommendation.Status",
-        "DialogueThemeEnum": "coordination.models.dialogue.Theme",
+        "RecommendationStatusEnum": "dialogue.models.Recommendation.Status",
+        "DialogueThemeEnum": "dialogue.models.Theme",
         "ServiceStatusEnum": "organisations.models.Service.Status",
         "WGSSAnswerEnum": "referrals.models.WGSSAnswer",
         "ReferralPriorityEnum": "referrals.models.Referral.Priority",

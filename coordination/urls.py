@@ -6,7 +6,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from coordination.dashboards.urls import public_urlpatterns as public_stats_urlpatterns
+from dashboards.urls import public_urlpatterns as public_stats_urlpatterns
 from organisations.urls import public_urlpatterns, service_urlpatterns
 
 # The admin signs in through allauth (rate limits, MFA).
@@ -18,12 +18,12 @@ urlpatterns = [
     path("services/", include((service_urlpatterns, "services"))),
     path("public/", include((public_urlpatterns, "public"))),
     path("public/stats/", include((public_stats_urlpatterns, "public_stats"))),
-    path("dashboard/", include("coordination.dashboards.urls")),
+    path("dashboard/", include("dashboards.urls")),
     path("interventions/", include("interventions.urls")),
     path("referrals/", include("referrals.urls")),
-    path("emergencies/", include("coordination.emergency_urls")),
-    path("notifications/", include("coordination.notification_urls")),
-    path("", include("coordination.dialogue_urls")),  # meetings/, recommendations/
+    path("emergencies/", include("emergencies.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("", include("dialogue.urls")),  # meetings/, recommendations/
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("coordination.api")),
     path("i18n/", include("django.conf.urls.i18n")),

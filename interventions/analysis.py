@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from coordination.models import Emergency, Need, Province, Region, Sector, ServiceType
+from coordination.models import Province, Region, Sector, ServiceType
+from emergencies.models import Emergency, Need
 from organisations.models import Organisation
 
 from .models import Intervention

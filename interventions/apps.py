@@ -11,7 +11,7 @@ class InterventionsConfig(AppConfig):
     def ready(self) -> None:
         # Alerts also reach organisations running interventions in the affected places
         # (coordination never imports this app: it is told here).
-        from coordination.services import register_recipient_provider
+        from emergencies.services import register_recipient_provider
 
         from .analysis import organisations_with_interventions
 

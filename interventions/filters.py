@@ -7,7 +7,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from coordination.filters import UpdatedSinceFilterSet
-from coordination.models import Emergency, Province, Region, Sector, ServiceType
+from coordination.models import Province, Region, Sector, ServiceType
+from emergencies.models import Emergency
 from organisations.models import Organisation
 
 from .models import Intervention

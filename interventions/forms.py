@@ -7,8 +7,9 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from coordination.models import Emergency, Province, Region, Sector, ServiceType
-from organisations.forms import add_service_errors
+from coordination.forms import add_service_errors
+from coordination.models import Province, Region, Sector, ServiceType
+from emergencies.models import Emergency
 from organisations.models import Organisation
 
 from .models import COUNT_LABELS, COUNTS, Intervention, counts_error

@@ -28,7 +28,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from coordination.exceptions import ValidationError
-from coordination.models import Emergency, Province, Region, Sector, ServiceType
+from coordination.models import Province, Region, Sector, ServiceType
+from emergencies.models import Emergency
 from organisations.models import Organisation
 
 from .models import COUNTS, PARTS, ImportChunk, Intervention, InterventionImport

@@ -10,14 +10,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from coordination.models import (
-    Emergency,
-    Province,
-    Region,
-    Sector,
-    ServiceType,
-    TimeStampedModel,
-)
+from coordination.models import Province, Region, Sector, ServiceType, TimeStampedModel
+from emergencies.models import Emergency
 from organisations.models import Organisation
 
 # The disaggregation every count carries, in display order.

@@ -7,7 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from coordination.models import Emergency, Province, Region, Sector, ServiceType
+from coordination.models import Province, Region, Sector, ServiceType
+from emergencies.models import Emergency
 from organisations.models import Organisation
 
 from .models import COUNTS, Intervention, InterventionUpdate, counts_error

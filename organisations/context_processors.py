@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from coordination.models import Notification
+from notifications.models import Notification
 
 
 def _query_string(request) -> str:

@@ -30,16 +30,6 @@ from .services import (
 )
 
 
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: next to the field it names, or at
-    the top of the form when it names none of the form's fields."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _capitalised(choices) -> list[tuple[str, str]]:
     # Model choice labels are lower case to fit in sentences; a list shows them capitalised.
     return [(value, capfirst(label)) for value, label in choices]

@@ -28,10 +28,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 from django.views.generic.edit import FormMixin
+from django.views.i18n import set_language
 from django_filters.views import FilterView
 from pghistory.models import MiddlewareEvents
 
 from coordination.exceptions import Conflict, PermissionDenied, ValidationError
+from coordination.forms import add_service_errors
 from coordination.models import Province
 from coordination.permissions import VisibleToUserMixin, require_coordinator
 
@@ -48,7 +50,6 @@ from .forms import (
     OrganisationForm,
     ProfileForm,
     ServiceForm,
-    add_service_errors,
 )
 from .models import (
     LANGUAGE_CHOICES,
@@ -1136,3 +1137,15 @@ class PublicServiceDetailView(DetailView):
     )
     template_name = "public/service_detail.html"
     context_object_name = "service"
+
+
+@require_POST
+def set_user_language(request):
+    """Switch the interface language; signed-in users keep it in their profile,
+    which UserLanguageMiddleware applies on every request."""
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(
+        request.user.Language.choices
+    ):
+        services.update_profile(request.user, language=language)
+    return set_language(request)

@@ -75,7 +75,7 @@ CAPACITY_BODY = {
 @pytest.fixture
 def emergency(coordinator):
     """A cold wave in the Oriental, declared by the coordinator."""
-    from coordination.services import create_emergency
+    from emergencies.services import create_emergency
 
     return create_emergency(
         actor=coordinator,
@@ -90,7 +90,7 @@ def emergency(coordinator):
 
 @pytest.fixture
 def need(emergency, coordinator):
-    from coordination.services import add_need
+    from emergencies.services import add_need
 
     return add_need(
         emergency,
@@ -106,7 +106,7 @@ def need(emergency, coordinator):
 @pytest.fixture
 def capacity_b(focal_b):
     """A capacity organisation B declared."""
-    from coordination.services import declare_capacity
+    from emergencies.services import declare_capacity
 
     return declare_capacity(
         actor=focal_b,
@@ -122,7 +122,7 @@ def capacity_b(focal_b):
 @pytest.fixture
 def alert_to_b(emergency, coordinator, org_b):
     """An alert sent to organisation B only."""
-    from coordination.services import send_alert
+    from emergencies.services import send_alert
 
     return send_alert(
         actor=coordinator, emergency=emergency, message="Alerte", recipients=[org_b]
@@ -132,7 +132,7 @@ def alert_to_b(emergency, coordinator, org_b):
 @pytest.fixture
 def notification_of_worker_a(worker_a, org_a):
     """An in-app notification to A's caseworker."""
-    from coordination.services import queue_notification
+    from notifications.services import queue_notification
 
     [notification] = queue_notification(org_a, kind="mention", to=worker_a)
     return notification
@@ -141,7 +141,7 @@ def notification_of_worker_a(worker_a, org_a):
 @pytest.fixture
 def webhook_b(focal_b, org_b):
     """A webhook subscription of organisation B (a public address: no network used)."""
-    from coordination.services import create_webhook_subscription
+    from notifications.services import create_webhook_subscription
 
     subscription, _secret = create_webhook_subscription(
         actor=focal_b,
@@ -192,7 +192,7 @@ def meeting_rabat(coordinator, org_a, org_b):
     """A workshop A and B take part in (dialogue: read by all, run by coordinators)."""
     from datetime import UTC, datetime
 
-    from coordination.services import create_meeting
+    from dialogue.services import create_meeting
 
     return create_meeting(
         actor=coordinator,
@@ -208,7 +208,7 @@ def meeting_rabat(coordinator, org_a, org_b):
 @pytest.fixture
 def recommendation_to_b(coordinator, meeting_rabat, org_b):
     """A recommendation addressed to and owned by B: B follows it up."""
-    from coordination.services import create_recommendation
+    from dialogue.services import create_recommendation
 
     return create_recommendation(
         actor=coordinator,
@@ -219,7 +219,7 @@ def recommendation_to_b(coordinator, meeting_rabat, org_b):
 @pytest.fixture
 def comment_of_worker_a(meeting_rabat, worker_a):
     """A comment A's caseworker posted on the workshop."""
-    from coordination.services import post_comment
+    from dialogue.services import post_comment
 
     return post_comment(meeting_rabat, actor=worker_a, body="Merci")
 

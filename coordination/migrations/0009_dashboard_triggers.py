@@ -1,11 +1,10 @@
-"""The triggers that keep the dashboards' aggregates, and the backfill of existing rows
-(after 0008, whose unique constraints the triggers' upserts rely on)."""
+"""Once the dashboards' triggers and backfill (after 0008). Since the split into apps
+they are installed by dashboards/0002_triggers, which drops and reinstalls them: a
+database that ran this migration before and a new one end the same."""
 
 from __future__ import annotations
 
 from django.db import migrations
-
-from coordination.dashboards.aggregates import DROP_SQL, INSTALL_SQL
 
 
 class Migration(migrations.Migration):
@@ -15,4 +14,4 @@ class Migration(migrations.Migration):
         ("referrals", "0002_referral"),
     ]
 
-    operations = [migrations.RunSQL(INSTALL_SQL, DROP_SQL)]
+    operations = []

@@ -1,22 +1,7 @@
-"""Coordination's models: reference data, emergencies, API plumbing (re-exported)."""
+"""The platform core's models: reference data and the API's idempotency keys."""
 
 from __future__ import annotations
 
-from .dashboards import (
-    InterventionStat,
-    ReferralAnswerStat,
-    ReferralAnswerTotal,
-    ReferralStat,
-    ReferralTotal,
-)
-from .dialogue import (
-    Comment,
-    Meeting,
-    Participation,
-    Recommendation,
-    RecommendationUpdate,
-)
-from .emergencies import Alert, AlertRecipient, Capacity, Emergency, Need
 from .geography import (
     NamedReference,
     Province,
@@ -26,38 +11,13 @@ from .geography import (
     TimeStampedModel,
 )
 from .idempotency import IdempotencyKey
-from .notifications import (
-    Notification,
-    NotificationPreference,
-    OutboxMessage,
-    WebhookSubscription,
-)
 
 __all__ = [
-    "Alert",
-    "AlertRecipient",
-    "Capacity",
-    "Comment",
-    "Emergency",
     "IdempotencyKey",
-    "InterventionStat",
-    "Meeting",
     "NamedReference",
-    "Need",
-    "Notification",
-    "NotificationPreference",
-    "OutboxMessage",
-    "Participation",
     "Province",
-    "Recommendation",
-    "RecommendationUpdate",
-    "ReferralAnswerStat",
-    "ReferralAnswerTotal",
-    "ReferralStat",
-    "ReferralTotal",
     "Region",
     "Sector",
     "ServiceType",
     "TimeStampedModel",
-    "WebhookSubscription",
 ]

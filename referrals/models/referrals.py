@@ -140,7 +140,7 @@ class Referral(TimeStampedModel):
         verbose_name=_("consent"),
     )
     emergency = models.ForeignKey(
-        "coordination.Emergency",
+        "emergencies.Emergency",
         on_delete=models.PROTECT,
         null=True,
         blank=True,

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 
 from coordination.exceptions import Conflict, PermissionDenied, ValidationError
 from coordination.exceptions import PreconditionFailed as BasePreconditionFailed
-from coordination.models import Notification, WebhookSubscription
-from coordination.services.notifications import queue_notification
+from notifications.models import Notification, WebhookSubscription
+from notifications.services.outbox import queue_notification
 from referrals.models import (
     PRIORITY_DELAYS,
     Beneficiary,

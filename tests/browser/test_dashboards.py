@@ -10,7 +10,8 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from coordination.models import Emergency, Province, Region, ServiceType
+from coordination.models import Province, Region, ServiceType
+from emergencies.models import Emergency
 from referrals.services import accept_referral, register_beneficiary
 from tests.browser.conftest import assert_page_healthy
 from tests.dashboards.conftest import intervention, refer

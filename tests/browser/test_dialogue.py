@@ -9,7 +9,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from coordination.models import Meeting, Notification, Recommendation
+from dialogue.models import Meeting, Recommendation
+from notifications.models import Notification
 from tests.browser.conftest import assert_page_healthy
 
 

@@ -8,7 +8,9 @@ import re
 
 from playwright.sync_api import expect
 
-from coordination.models import AlertRecipient, Emergency, Notification, Region, Sector
+from coordination.models import Region, Sector
+from emergencies.models import AlertRecipient, Emergency
+from notifications.models import Notification
 from tests.browser.conftest import assert_page_healthy
 
 

@@ -8,8 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from coordination.models import Notification, NotificationPreference
-from coordination.services import create_webhook_subscription, queue_notification
+from notifications.models import Notification, NotificationPreference
+from notifications.services import create_webhook_subscription, queue_notification
 from tests.browser.conftest import assert_page_healthy
 
 
@@ -130,7 +130,7 @@ def test_the_inbox_on_a_phone(
 def test_coordinator_retries_a_failed_delivery(
     page, live_server, coordinator, worker_a, log_in, with_totp, screenshot, language
 ):
-    from coordination.models import OutboxMessage
+    from notifications.models import OutboxMessage
 
     queue_notification(None, kind=Notification.Kind.MENTION, to=worker_a)
     OutboxMessage.objects.update(

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from coordination.models import Emergency, Province, Region, ServiceType
+from coordination.models import Province, Region, ServiceType
+from emergencies.models import Emergency
 from interventions.services import create_intervention
 from referrals.services import register_beneficiary, send_referral
 from tests.referrals.conftest import identity

@@ -12,8 +12,8 @@ from django.db.models import F
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coordination.dashboards.reference import assert_matches
-from coordination.models import Need
+from dashboards.reference import assert_matches
+from emergencies.models import Need
 from interventions.models import Intervention
 from interventions.services import (
     import_interventions,

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from coordination.models import Province
-from coordination.services import send_alert
+from emergencies.services import send_alert
 from referrals.services import accept_referral, register_beneficiary, send_referral
 from tests.factories import UserFactory
 from tests.referrals.conftest import (

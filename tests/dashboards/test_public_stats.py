@@ -9,7 +9,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coordination.dashboards import stats
+from dashboards import stats
 
 from .conftest import intervention
 

@@ -9,10 +9,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from coordination.dashboards import stats
-from coordination.dashboards.filters import StatsFilterForm
-from coordination.dashboards.reference import assert_matches
-from coordination.models import InterventionStat
+from dashboards import stats
+from dashboards.filters import StatsFilterForm
+from dashboards.models import InterventionStat
+from dashboards.reference import assert_matches
 from interventions.models import Intervention
 from referrals.services import accept_referral, decline_referral
 
@@ -134,7 +134,8 @@ def test_an_organisation_filter_counts_what_it_sent_and_received(dataset):
 
 
 def test_emergencies_with_needs_gaps_and_figures(dataset):
-    from coordination.models import Need, Sector
+    from coordination.models import Sector
+    from emergencies.models import Need
 
     emergency = dataset["emergency"]
     oriental, souss = dataset["regions"]
@@ -234,14 +235,15 @@ def test_a_referral_for_someone_whose_place_is_unknown_counts(world):
 
 
 def test_the_aggregates_count_months_in_the_platform_time_zone(settings):
-    from coordination.dashboards.aggregates import TIME_ZONE
+    from dashboards.stats import TIME_ZONE
 
     assert settings.TIME_ZONE == TIME_ZONE  # else a new trigger migration is needed
 
 
 def test_each_emergency_reads_its_own_window_in_a_constant_number_of_queries(world):
-    from coordination.dashboards.reference import assert_emergencies_match
-    from coordination.models import Emergency, Need, Province
+    from coordination.models import Province
+    from dashboards.reference import assert_emergencies_match
+    from emergencies.models import Emergency, Need
     from interventions.services import create_intervention
 
     oriental, souss = world["regions"]

@@ -29,7 +29,7 @@ def test_members_coordinators_and_observers_read_the_stats(
 
 
 def test_a_token_reads_the_figures_the_pages_read(some_data, api_as, token_b):
-    from coordination.dashboards import stats
+    from dashboards import stats
 
     response = api_as(token=token_b).get(
         "/api/v1/stats/4w/", {"region": "02"}, secure=True

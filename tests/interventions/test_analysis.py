@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from coordination.models import Emergency, Need, Province, Region, Sector, ServiceType
+from coordination.models import Province, Region, Sector, ServiceType
+from emergencies.models import Emergency, Need
 from interventions.analysis import analyse
 from interventions.models import Intervention
 from interventions.services import create_intervention
@@ -132,7 +133,7 @@ def test_the_gaps_page(client_as, observer, cold_wave, case):
 def test_alerts_also_reach_organisations_running_interventions_there(
     worker_c, org_c, oriental, health
 ):
-    from coordination.services import alert_recipients
+    from emergencies.services import alert_recipients
 
     assert org_c not in alert_recipients(regions=[oriental], sectors=[health])
     _log(worker_c, "primary_care", "02.411", date(2025, 1, 1), None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coordination.demo import seed
+from demo.scenario import seed
 from interventions.models import Intervention
 
 

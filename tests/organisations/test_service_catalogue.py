@@ -336,7 +336,7 @@ def test_the_finder_makes_the_same_queries_for_one_service_or_thirty(org_b, foca
 # Demo
 # ---------------------------------------------------------------------------
 def test_the_demo_lists_services_for_every_organisation_once(db):
-    from coordination.demo import (
+    from demo.scenario import (
         seed,
         seed_accounts,
         seed_coordinator,

@@ -3,7 +3,7 @@ referrals (every status and priority, some overdue), each once."""
 
 from __future__ import annotations
 
-from coordination.demo import (
+from demo.scenario import (
     seed,
     seed_accounts,
     seed_beneficiaries,
@@ -42,7 +42,7 @@ def test_without_keys_the_demo_skips_beneficiaries(db, settings):
 def test_the_demo_sends_referrals_in_every_status_once(db):
     from django.utils import timezone
 
-    from coordination.demo import seed_services
+    from demo.scenario import seed_services
     from referrals.models import Referral, ReferralEvent
 
     steps = [*STEPS[:3], seed_services, seed_beneficiaries, seed_referrals]

@@ -12,7 +12,8 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from coordination.models import Notification, OutboxMessage, Region, Sector
+from coordination.models import Region, Sector
+from notifications.models import Notification, OutboxMessage
 from referrals import services
 from referrals.models import IdentityAccessLog, Referral, ReferralEvent
 from tests.referrals.conftest import SENTINEL_NAME, SENTINELS, identity
@@ -595,7 +596,7 @@ def test_the_list_makes_the_same_number_of_queries_for_1_and_30(
 def test_identity_never_reaches_notifications_webhooks_or_logs(
     caplog, monkeypatch, api_as, worker_a, worker_b, focal_a, focal_b, org_a, org_b
 ):
-    from coordination.services import create_webhook_subscription
+    from notifications.services import create_webhook_subscription
 
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="django.db.backends")

@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination.models import Notification, Region, Sector
+from coordination.models import Region, Sector
+from notifications.models import Notification
 from referrals import services
 from referrals.models import Consent, IdentityAccessLog, Referral
 from tests.referrals.conftest import SENTINEL_NAME, SENTINEL_PHONE, SENTINELS

@@ -12,12 +12,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from coordination.exceptions import Conflict, PermissionDenied, ValidationError
-from coordination.models import (
-    Notification,
-    OutboxMessage,
-    Sector,
-    WebhookSubscription,
-)
+from coordination.models import Sector
+from notifications.models import Notification, OutboxMessage, WebhookSubscription
 from organisations.models import Membership
 from referrals import services
 from referrals.models import Beneficiary, Referral, ReferralEvent
@@ -521,7 +517,7 @@ def test_each_step_notifies_the_other_organisation_but_never_the_actor(
 def test_webhooks_go_to_subscribed_organisations_without_identity(
     beneficiary_a, worker_a, focal_a, org_a, worker_b, focal_b, org_b, consent_a_to_b
 ):
-    from coordination.services import create_webhook_subscription
+    from notifications.services import create_webhook_subscription
 
     create_webhook_subscription(
         actor=focal_b,

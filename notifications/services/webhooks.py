@@ -1,0 +1,313 @@
+"""Webhook subscriptions of partner systems: managing them, checking their URLs against
+private addresses (at subscription and at delivery time), signing and posting."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.client
+import ipaddress
+import json
+import socket
+import time
+from datetime import datetime
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coordination.exceptions import ValidationError
+from coordination.permissions import require_focal_point_of
+from notifications.models import Notification, OutboxMessage, WebhookSubscription
+
+from .outbox import (
+    DeliveryError,
+    PermanentDeliveryError,
+    focal_points_of,
+    queue_notification,
+)
+
+if TYPE_CHECKING:
+    from organisations.models import Organisation, User
+
+USER_AGENT = "Tansiq-Webhooks/1"
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+# ---------------------------------------------------------------------------
+# URL checks
+# ---------------------------------------------------------------------------
+def _forbidden_address(address: str) -> bool:
+    """Private, loopback, link-local, multicast, reserved or unspecified."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or not ip.is_global
+    )
+
+
+def check_webhook_url(url: str) -> None:
+    """Refuse a URL that is not http(s) or whose host resolves to a forbidden address
+    (unless WEBHOOK_ALLOW_PRIVATE_TARGETS); raises ValidationError on `url`."""
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError({"url": [_("Enter an http:// or https:// address.")]})
+    if parts.username or parts.password:
+        raise ValidationError(
+            {"url": [_("The address must not contain a user name or password.")]}
+        )
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise ValidationError(
+            {"url": [_("The port of this address is invalid.")]}
+        ) from None
+    try:
+        addresses = {
+            info[4][0]
+            for info in socket.getaddrinfo(
+                parts.hostname, port, type=socket.SOCK_STREAM
+            )
+        }
+    except (socket.gaierror, UnicodeError, OSError):
+        raise ValidationError(
+            {"url": [_("The host of this address cannot be found.")]}
+        ) from None
+    if _setting("WEBHOOK_ALLOW_PRIVATE_TARGETS", False):
+        return
+    if any(_forbidden_address(address) for address in addresses):
+        raise ValidationError(
+            {
+                "url": [
+                    _(
+                        "This address points to a private, local or reserved network: "
+                        "webhooks may only call public addresses."
+                    )
+                ]
+            }
+        )
+
+
+# ---------------------------------------------------------------------------
+# Subscriptions
+# ---------------------------------------------------------------------------
+
+
+def _clean_events(events) -> list[str]:
+    events = list(dict.fromkeys(events or []))
+    if not events:
+        raise ValidationError({"events": [_("Choose at least one event.")]})
+    unknown = [e for e in events if e not in WebhookSubscription.Event.values]
+    if unknown:
+        raise ValidationError(
+            {
+                "events": [
+                    _("Unknown events: %(events)s.") % {"events": ", ".join(unknown)}
+                ]
+            }
+        )
+    return events
+
+
+@transaction.atomic
+def create_webhook_subscription(
+    *, actor: User, organisation: Organisation, url: str, events: list[str]
+) -> tuple[WebhookSubscription, str]:
+    """Subscribe a partner system's URL to events; returns it and its secret (shown once)."""
+    require_focal_point_of(
+        actor,
+        organisation,
+        _("Only a focal point of this organisation may manage its webhooks."),
+    )
+    events = _clean_events(events)
+    check_webhook_url(url)
+    secret = WebhookSubscription.new_secret()
+    subscription = WebhookSubscription.objects.create(
+        organisation=organisation,
+        url=url,
+        events=events,
+        secret=secret,
+        created_by=actor,
+    )
+    return subscription, secret
+
+
+@transaction.atomic
+def update_webhook_subscription(
+    subscription: WebhookSubscription,
+    *,
+    actor: User,
+    url: str | None = None,
+    events: list[str] | None = None,
+    is_active: bool | None = None,
+) -> WebhookSubscription:
+    """Change a subscription's URL, events or activity; reactivating clears the
+    failure count so deliveries start again."""
+    subscription = WebhookSubscription.objects.select_for_update().get(
+        pk=subscription.pk
+    )
+    require_focal_point_of(
+        actor,
+        subscription.organisation,
+        _("Only a focal point of this organisation may manage its webhooks."),
+    )
+    fields = ["updated_at"]
+    if url is not None and url != subscription.url:
+        check_webhook_url(url)
+        subscription.url = url
+        fields.append("url")
+    if events is not None:
+        subscription.events = _clean_events(events)
+        fields.append("events")
+    if is_active is not None and is_active != subscription.is_active:
+        subscription.is_active = is_active
+        subscription.consecutive_failures = 0
+        subscription.disabled_at = None if is_active else timezone.now()
+        fields += ["is_active", "consecutive_failures", "disabled_at"]
+    subscription.save(update_fields=fields)
+    return subscription
+
+
+def deactivate_webhook_subscription(
+    subscription: WebhookSubscription, *, actor: User
+) -> WebhookSubscription:
+    """Stop a subscription (its delivery log stays)."""
+    return update_webhook_subscription(subscription, actor=actor, is_active=False)
+
+
+def record_webhook_failure(
+    subscription: WebhookSubscription, *, now: datetime
+) -> WebhookSubscription:
+    """Count a failed delivery; after WEBHOOK_DISABLE_AFTER_FAILURES in a row, disable the
+    subscription and tell the organisation's focal points."""
+    WebhookSubscription.objects.filter(pk=subscription.pk).update(
+        consecutive_failures=F("consecutive_failures") + 1, updated_at=now
+    )
+    subscription.refresh_from_db(fields=["consecutive_failures", "is_active"])
+    limit = _setting("WEBHOOK_DISABLE_AFTER_FAILURES", 10)
+    if subscription.is_active and subscription.consecutive_failures >= limit:
+        disabled = WebhookSubscription.objects.filter(
+            pk=subscription.pk, is_active=True
+        ).update(is_active=False, disabled_at=now, updated_at=now)
+        if disabled:  # once, even if two workers cross the limit together
+            subscription.is_active = False
+            subscription.disabled_at = now
+            organisation = subscription.organisation
+            queue_notification(
+                subscription,
+                kind=Notification.Kind.WEBHOOK_DISABLED,
+                to=focal_points_of(organisation),
+                context={
+                    "url": subscription.url,
+                    "failures": subscription.consecutive_failures,
+                },
+            )
+    return subscription
+
+
+# ---------------------------------------------------------------------------
+# Delivery
+# ---------------------------------------------------------------------------
+def sign(body: bytes, secret: str) -> str:
+    """The X-Tansiq-Signature header: HMAC-SHA256 of the raw body with the secret."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def webhook_body(payload: dict) -> bytes:
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def post_webhook(message: OutboxMessage) -> tuple[int, int]:
+    """POST one delivery; returns (status code, duration in ms) or raises DeliveryError.
+    The URL is checked again, and so is the address actually connected to (DNS
+    rebinding), with a short timeout so a slow receiver holds up nobody for long."""
+    subscription = message.subscription
+    if not subscription.is_active:
+        raise PermanentDeliveryError(_("The webhook is disabled."))
+    try:
+        check_webhook_url(subscription.url)
+    except ValidationError as exc:
+        raise DeliveryError(" ".join(exc.message_dict.get("url", []))) from None
+    parts = urlsplit(subscription.url)
+    https = parts.scheme == "https"
+    connection_class = (
+        http.client.HTTPSConnection if https else http.client.HTTPConnection
+    )
+    timeout = _setting("WEBHOOK_TIMEOUT", 5)
+    connection = connection_class(parts.hostname, parts.port, timeout=timeout)
+    body = webhook_body(message.payload)
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-Tansiq-Event": message.event,
+        "X-Tansiq-Delivery": str(message.payload.get("id", message.pk)),
+        "X-Tansiq-Signature": sign(body, subscription.secret),
+    }
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    started = time.monotonic()
+
+    def elapsed() -> int:
+        return int((time.monotonic() - started) * 1000)
+
+    try:
+        connection.connect()
+        peer = connection.sock.getpeername()[0]
+        if not _setting("WEBHOOK_ALLOW_PRIVATE_TARGETS", False) and _forbidden_address(
+            peer
+        ):
+            raise DeliveryError(
+                _("The address resolved to a private network."), duration_ms=elapsed()
+            )
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read(65536)  # the body is not kept
+        status = response.status
+    except DeliveryError:
+        raise
+    except TimeoutError:
+        raise DeliveryError(
+            _("No answer within %(seconds)s seconds.") % {"seconds": timeout},
+            duration_ms=elapsed(),
+        ) from None
+    except (OSError, http.client.HTTPException) as exc:
+        raise DeliveryError(
+            f"{type(exc).__name__}: {exc}"[:500], duration_ms=elapsed()
+        ) from None
+    finally:
+        connection.close()
+    duration = elapsed()
+    if not 200 <= status < 300:
+        raise DeliveryError(
+            _("The receiver answered HTTP %(status)s.") % {"status": status},
+            status_code=status,
+            duration_ms=duration,
+        )
+    return status, duration
+
+
+__all__ = [
+    "check_webhook_url",
+    "create_webhook_subscription",
+    "deactivate_webhook_subscription",
+    "post_webhook",
+    "record_webhook_failure",
+    "sign",
+    "update_webhook_subscription",
+    "webhook_body",
+]
