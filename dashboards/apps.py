@@ -6,4 +6,4 @@ from django.utils.translation import gettext_lazy as _
 
 class DashboardsConfig(AppConfig):
     name = "dashboards"
-    verbose_name = _("Dashboards")
+    verbose_name = _("Dashboard")

@@ -6,4 +6,4 @@ from django.utils.translation import gettext_lazy as _
 
 class EmergenciesConfig(AppConfig):
     name = "emergencies"
-    verbose_name = _("Emergencies and alerts")
+    verbose_name = _("Emergencies")

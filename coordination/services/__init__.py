@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .reference import load_reference_data
+from .reference_data import load_reference_data
 
 __all__ = ["load_reference_data"]

@@ -6,7 +6,8 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from demo.scenario import ACCOUNTS, DEMO_PASSWORD
+from demo.organisations import ACCOUNTS
+from demo.scenario import DEMO_PASSWORD
 from organisations.models import (
     Invitation,
     JoinRequest,

