@@ -11,7 +11,7 @@ start dates growing over time, 10% of interventions tied to one of three emergen
 referrals between organisations sharing a region, every priority and status, answers
 mostly within the deadline. Then, per endpoint, with and without filters, the median
 of 20 warm API calls (token authentication) against the median of 20 runs of the base
-tables' GROUP BY (coordination/dashboards/reference.py, same definitions), and the
+tables' GROUP BY (dashboards/from_base_tables.py, same definitions), and the
 ratio. Everything happens in one transaction that is rolled back. Figures, never
 assertions.
 """
@@ -302,7 +302,7 @@ def main() -> None:
     from django.utils import timezone
     from rest_framework.test import APIClient
 
-    from dashboards import reference
+    from dashboards import from_base_tables
 
     setup_test_environment()
     lines: list[tuple[str, float, float]] = []
@@ -340,10 +340,10 @@ def main() -> None:
                 ),
             }
             raw = {
-                "4w": lambda f: reference.four_w(f),
-                "reached": lambda f: reference.reached(f),
-                "referrals": lambda f: reference.referrals(f, now),
-                "emergencies": lambda f: reference.emergencies(f),
+                "4w": lambda f: from_base_tables.four_w(f),
+                "reached": lambda f: from_base_tables.reached(f),
+                "referrals": lambda f: from_base_tables.referrals(f, now),
+                "emergencies": lambda f: from_base_tables.emergencies(f),
                 "recommendations": lambda f: _raw_recommendations(cursor, f),
             }
             for name in (
@@ -376,9 +376,9 @@ def main() -> None:
             )
             public_raw = median_ms(
                 lambda: (
-                    reference.four_w({}),
-                    reference.reached({}),
-                    reference.referrals({}, now),
+                    from_base_tables.four_w({}),
+                    from_base_tables.reached({}),
+                    from_base_tables.referrals({}, now),
                 )
             )
             lines.append(("public/stats (no filter)", public, public_raw))

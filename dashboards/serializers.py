@@ -1,15 +1,18 @@
-"""The stats API's documented shapes: the filter parameters, and the CSV writer shared
-by the API and the pages (`?format=csv`)."""
+"""The stats API's documented shapes: the filter parameters, and the figures' CSV
+download shared by the API and the pages (`?format=csv`)."""
 
 from __future__ import annotations
 
-import csv
-import io
+from typing import TYPE_CHECKING
 
-from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter
 
+from coordination import spreadsheets
+
 from . import stats
+
+if TYPE_CHECKING:
+    from django.http import StreamingHttpResponse
 
 FILTER_PARAMETERS = [
     OpenApiParameter("period_start", str, description="YYYY-MM-DD (its month counts)"),
@@ -21,24 +24,13 @@ FILTER_PARAMETERS = [
     OpenApiParameter("format", str, enum=["json", "csv"], default="json"),
 ]
 
-_FORMULA_START = ("=", "+", "-", "@")
 
-
-def _cell(value):
-    # Spreadsheet formulas are never executed from an export (as the 4W export does).
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def csv_response(name: str, data: dict) -> HttpResponse:
-    """One figure as a CSV download (UTF-8 with BOM, so spreadsheets read Arabic)."""
+def csv_response(
+    name: str, data: dict, *, filename: str | None = None
+) -> StreamingHttpResponse:
+    """One figure's main table as a CSV download, through the one spreadsheet writer
+    (UTF-8 with BOM, so spreadsheets read Arabic; formula guard on every cell)."""
     header, rows = stats.to_csv_rows(name, data)
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows([[_cell(value) for value in row] for row in rows])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="tansiq-{name}.csv"'
-    return response
+    return spreadsheets.csv_response(
+        [header, *rows], filename=filename or f"tansiq-{name}.csv"
+    )

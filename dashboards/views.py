@@ -5,35 +5,24 @@ Views handle HTTP and layout only."""
 
 from __future__ import annotations
 
-import csv
-from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
-from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from coordination.exceptions import PermissionDenied
 from coordination.models import Region
 
 from . import stats
 from .filters import FILTER_FIELDS, StatsFilterForm
+from .permissions import require_dashboard_reader
+from .serializers import csv_response
 
 # Each block of the shared dashboard: its stats function (also its CSV's source).
-BLOCKS = {
-    "4w": stats.four_w,
-    "reached": stats.reached,
-    "referrals": stats.referrals,
-    "emergencies": stats.emergencies,
-    "recommendations": stats.recommendations,
-}
+BLOCKS = stats.FIGURES
 PUBLIC_BLOCK = "public"
 
 # The figure the 4W matrix and the map show.
@@ -75,37 +64,6 @@ def _filter_query(request, *, public: bool = False) -> str:
     """The filters of this request as a query string (for CSV links and switches)."""
     names = [n for n in FILTER_FIELDS if not (public and n == "organisation")]
     return urlencode([(n, request.GET[n]) for n in names if request.GET.get(n)])
-
-
-def _require_dashboard_reader(user) -> None:
-    """Members (acting for an organisation), coordinators and observers."""
-    if user.is_coordinator or user.is_observer:
-        return
-    if user.acting_organisation is None or user.acting_membership is None:
-        raise PermissionDenied(
-            _(
-                "The dashboard is for members of an organisation, coordinators and "
-                "observers."
-            )
-        )
-
-
-def _csv_response(block: str, data, filename: str) -> HttpResponse:
-    header, rows = stats.to_csv_rows(block, data)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")  # so spreadsheet programs read UTF-8
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows([_cell(value) for value in row] for row in rows)
-    return response
-
-
-def _cell(value):
-    # Spreadsheets run cells starting with = + - @ as formulas.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 def _bad_filters(form) -> HttpResponse:
@@ -300,7 +258,7 @@ def with_bars(rows: list[dict], key: str = "count") -> list[dict]:
 def dashboard(request):
     """The shared dashboard: every figure under one filter bar, each block with its
     numbers in a table and a CSV download of the same figures."""
-    _require_dashboard_reader(request.user)
+    require_dashboard_reader(request.user)
     form = _filter_form(request.GET)
     valid = form.is_valid()
     block = request.GET.get("block", "")
@@ -315,7 +273,7 @@ def dashboard(request):
         if not valid:
             return _bad_filters(form)
         data = BLOCKS[block](form.cleaned_data)
-        return _csv_response(block, data, f"tansiq-{block}.csv")
+        return csv_response(block, data, filename=f"tansiq-{block}.csv")
 
     figure = request.GET.get("figure")
     figure = figure if figure in FIGURES else DEFAULT_FIGURE
@@ -379,7 +337,7 @@ def public_stats(request):
         if not valid:
             return _bad_filters(form)
         data = stats.public_stats({**form.cleaned_data, "organisation": None})
-        return _csv_response(PUBLIC_BLOCK, data, "tansiq-public-statistics.csv")
+        return csv_response(PUBLIC_BLOCK, data, filename="tansiq-public-statistics.csv")
     context = {
         "form": form,
         "filter_query": _filter_query(request, public=True),
@@ -402,104 +360,3 @@ def public_stats(request):
     return render(
         request, "dashboards/public_stats.html", context, status=200 if valid else 400
     )
-
-
-# ---------------------------------------------------------------------------
-# The organisation dashboard (the home page of members)
-# ---------------------------------------------------------------------------
-HOME_LIST_SIZE = 6
-
-
-def _safe_reverse(name: str, *args) -> str | None:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
-
-
-def _status_counts(queryset, now) -> dict[str, int]:
-    """Referrals by status, plus the overdue and due-within-a-day pending ones (one
-    query)."""
-    from referrals.models import Referral
-
-    status = Referral.Status
-    pending = Q(status=status.PENDING)
-    counts = {value: Count("id", filter=Q(status=value)) for value in status.values} | {
-        "overdue": Count("id", filter=pending & Q(due_at__lt=now)),
-        "due_soon": Count(
-            "id",
-            filter=pending & Q(due_at__gte=now, due_at__lt=now + timedelta(days=1)),
-        ),
-        "total": Count("id"),
-    }
-    return queryset.aggregate(**counts)
-
-
-def organisation_summary(organisation, *, now=None) -> dict:
-    """What an organisation has on its plate: incoming referrals by status and
-    deadline (overdue first), its outgoing referrals, its interventions and the alerts
-    waiting for its answer. A constant number of queries (referral metadata only:
-    no beneficiary is read)."""
-    from emergencies.models import AlertRecipient
-    from interventions.models import Intervention
-    from referrals.models import Referral
-
-    now = now or timezone.now()
-    incoming = Referral.objects.incoming(organisation)
-    outgoing = Referral.objects.outgoing(organisation)
-    incoming_open = list(
-        incoming.open()
-        .inbox_order(now)
-        .select_related("from_organisation", "sector", "service_type")[:HOME_LIST_SIZE]
-    )
-    outgoing_open = list(
-        outgoing.open()
-        .select_related("to_organisation", "sector", "service_type")
-        .order_by("due_at", "-id")[:HOME_LIST_SIZE]
-    )
-    for referral in incoming_open + outgoing_open:
-        referral.url = _safe_reverse("referrals:referral_detail", referral.code)
-        referral.overdue = (
-            referral.status == Referral.Status.PENDING and referral.due_at < now
-        )
-        # The largest unit only ("2 weeks"), short enough for a table cell.
-        referral.due_in = (
-            timeuntil(referral.due_at, now, depth=1)
-            if referral.status == Referral.Status.PENDING
-            else None
-        )
-        referral.late_by = timesince(referral.due_at, now, depth=1)
-    interventions = Intervention.objects.filter(organisation=organisation)
-    status = Intervention.Status
-    intervention_counts = interventions.aggregate(
-        total=Count("id"),
-        ongoing=Count("id", filter=Q(status=status.ONGOING)),
-        planned=Count("id", filter=Q(status=status.PLANNED)),
-        reached=Sum("reached_total"),
-    )
-    recent_interventions = list(
-        interventions.select_related("activity", "sector", "region").order_by(
-            "-start_date", "-pk"
-        )[:HOME_LIST_SIZE]
-    )
-    waiting = AlertRecipient.objects.filter(organisation=organisation, response="")
-    alerts_waiting = list(
-        waiting.select_related("alert__emergency").order_by("-alert__created_at")[
-            :HOME_LIST_SIZE
-        ]
-    )
-    return {
-        "now": now,
-        "incoming": _status_counts(incoming, now),
-        "incoming_open": incoming_open,
-        "outgoing": _status_counts(outgoing, now),
-        "outgoing_open": outgoing_open,
-        "interventions": intervention_counts,
-        "recent_interventions": recent_interventions,
-        "alerts_waiting_count": waiting.count(),
-        "alerts_waiting": alerts_waiting,
-        "urls": {
-            "inbox": _safe_reverse("referrals:referral_inbox"),
-            "outgoing": _safe_reverse("referrals:referral_outgoing"),
-        },
-    }

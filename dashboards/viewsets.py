@@ -1,4 +1,4 @@
-"""GET /api/v1/stats/… and /api/v1/public/stats/: thin views over stats.py."""
+"""GET /api/v1/stats/… and /api/v1/public/stats/: thin views over dashboards/stats/."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import renderers
-from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
@@ -17,6 +17,7 @@ from coordination.exceptions import ValidationError
 
 from . import stats
 from .filters import StatsFilterForm
+from .permissions import CanReadDashboards
 from .serializers import FILTER_PARAMETERS, csv_response
 
 
@@ -29,20 +30,6 @@ class CSVRenderer(renderers.BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         return b"" if data is None else json.dumps(data).encode()
-
-
-class CanReadStats(BasePermission):
-    """Members (acting for an organisation), coordinators and observers."""
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not user or not user.is_authenticated:
-            return False
-        return bool(
-            user.is_coordinator
-            or user.is_observer
-            or user.acting_membership is not None
-        )
 
 
 def cleaned_filters(request) -> dict:
@@ -65,7 +52,7 @@ class _StatsView(APIView):
         renderers.BrowsableAPIRenderer,
         CSVRenderer,
     ]
-    permission_classes = [CanReadStats]
+    permission_classes = [CanReadDashboards]
     public = False
 
     def figures(self, filters: dict) -> dict:

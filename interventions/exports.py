@@ -1,22 +1,21 @@
 """The 4W as a spreadsheet: CSV (streamed) or XLSX, in the import's own columns so an
 export can be edited and imported back, with an optional HXL hashtag row. Also the
-empty templates."""
+empty templates. Written by coordination/spreadsheets.py (the formula guard)."""
 
 from __future__ import annotations
 
-import csv
-import tempfile
 from datetime import date
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.db.models import F, OuterRef, Subquery, TextField, Value
 from django.db.models.functions import Coalesce, NullIf
-from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coordination.models import Province, Region, Sector, ServiceType
+from coordination.spreadsheets import csv_response, xlsx_response
 
 from .imports import COLUMNS, PARTNER_SEPARATOR
 from .models import Intervention
@@ -25,6 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from django.db.models import QuerySet
+    from django.http import FileResponse, StreamingHttpResponse
 
 # Each column's value, read with values_list (no model instances for a large export).
 SOURCES = {
@@ -46,16 +46,7 @@ SOURCES = {
     "partners": "partner_names",
     "description": "description",
 }
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HEADER_LANGUAGES = ("fr", "en")
-
-
-def neutralise(value: Any) -> Any:
-    """A text cell starting like a formula gets a leading quote, so a spreadsheet shows
-    it as text instead of running it (CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def header_rows(*, hxl: bool, language: str = "fr") -> list[list[str]]:
@@ -96,122 +87,54 @@ def data_rows(queryset: QuerySet) -> Iterator[list[Any]]:
         ]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _filename(stem: str, extension: str) -> str:
     return f"{stem}-{timezone.localdate().isoformat()}.{extension}"
 
 
-def csv_response(
-    rows: Iterator[list[Any]], *, filename: str, headers: list[list[str]]
-) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        yield "\ufeff"  # a BOM, so spreadsheets open the file as UTF-8
-        for header in headers:
-            yield writer.writerow(header)
-        for row in rows:
-            yield writer.writerow([neutralise(value) for value in row])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def xlsx_response(
-    rows: Iterator[list[Any]],
-    *,
-    filename: str,
-    headers: list[list[str]],
-    lists: bool = False,
-) -> FileResponse:
-    """An XLSX built row by row (openpyxl write-only) in a temporary file on disk."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("4W")
-
-    def cells(values: list[Any]) -> list[Any]:
-        out = []
-        for value in values:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"  # text, never a formula
-            out.append(cell)
-        return out
-
-    for header in headers:
-        sheet.append(cells(header))
-    for row in rows:
-        sheet.append(cells(row))
-    if lists:
-        _reference_sheet(workbook)
-    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed by the response
-    workbook.save(handle)
-    handle.seek(0)
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=filename,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-
-
-def _reference_sheet(workbook) -> None:
+def _reference_rows() -> Iterator[list[Any]]:
     """The codes and names a template's cells accept."""
-    sheet = workbook.create_sheet(_("Codes"))
-    sheet.append(
-        [_("Kind"), _("Code"), _("Name (French)"), _("Name (Arabic)"), _("In")]
-    )
+    yield [_("Kind"), _("Code"), _("Name (French)"), _("Name (Arabic)"), _("In")]
     for sector in Sector.objects.all():
-        sheet.append([_("Sector"), sector.code, sector.name_fr, sector.name_ar, ""])
+        yield [_("Sector"), sector.code, sector.name_fr, sector.name_ar, ""]
     for activity in ServiceType.objects.select_related("sector"):
-        sheet.append(
-            [
-                _("Activity"),
-                activity.code,
-                activity.name_fr,
-                activity.name_ar,
-                activity.sector.code,
-            ]
-        )
+        yield [
+            _("Activity"),
+            activity.code,
+            activity.name_fr,
+            activity.name_ar,
+            activity.sector.code,
+        ]
     for region in Region.objects.all():
-        sheet.append([_("Region"), region.code, region.name_fr, region.name_ar, ""])
+        yield [_("Region"), region.code, region.name_fr, region.name_ar, ""]
     for province in Province.objects.select_related("region").order_by("code"):
-        sheet.append(
-            [
-                _("Province or prefecture"),
-                province.code,
-                province.name_fr,
-                province.name_ar,
-                province.region.code,
-            ]
-        )
+        yield [
+            _("Province or prefecture"),
+            province.code,
+            province.name_fr,
+            province.name_ar,
+            province.region.code,
+        ]
 
 
 def export_response(
     queryset: QuerySet, *, file_format: str, hxl: bool, language: str = "fr"
-):
+) -> StreamingHttpResponse | FileResponse:
     """The filtered 4W as a download, in the order the list shows."""
-    headers = header_rows(hxl=hxl, language=language)
+    rows = chain(header_rows(hxl=hxl, language=language), data_rows(queryset))
     if file_format == "xlsx":
-        return xlsx_response(
-            data_rows(queryset), filename=_filename("4w", "xlsx"), headers=headers
-        )
-    return csv_response(
-        data_rows(queryset), filename=_filename("4w", "csv"), headers=headers
-    )
+        return xlsx_response([("4W", rows)], filename=_filename("4w", "xlsx"))
+    return csv_response(rows, filename=_filename("4w", "csv"))
 
 
-def template_response(*, file_format: str, language: str = "fr"):
-    """An empty file with the column names and the HXL row, ready to fill in."""
+def template_response(
+    *, file_format: str, language: str = "fr"
+) -> StreamingHttpResponse | FileResponse:
+    """An empty file with the column names and the HXL row, ready to fill in (an XLSX
+    also lists the codes its cells accept)."""
     headers = header_rows(hxl=True, language=language)
     name = f"4w-template-{language}.{file_format}"
     if file_format == "xlsx":
-        return xlsx_response(iter(()), filename=name, headers=headers, lists=True)
-    return csv_response(iter(()), filename=name, headers=headers)
+        return xlsx_response(
+            [("4W", headers), (_("Codes"), _reference_rows())], filename=name
+        )
+    return csv_response(headers, filename=name)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from coordination.models import Province, Region, ServiceType
 from emergencies.models import Emergency
 from interventions.services import create_intervention
-from referrals.services import register_beneficiary, send_referral
+from referrals.services import ConsentTerms, register_beneficiary, send_referral
 from tests.referrals.conftest import identity
 
 
@@ -33,11 +33,11 @@ def world(org_a, org_b, org_c, worker_a, worker_b, worker_c, coordinator):
     emergency.regions.add(oriental)
     person = register_beneficiary(
         actor=worker_a,
-        data=identity(province=Province.objects.filter(region=oriental).first()),
+        **identity(province=Province.objects.filter(region=oriental).first()),
     )
     # Someone whose place is not known yet: their referrals have no region.
     nowhere = register_beneficiary(
-        actor=worker_a, data=identity(full_name="Awa Ndiaye", phone="0611111111")
+        actor=worker_a, **identity(full_name="Awa Ndiaye", phone="0611111111")
     )
     return {
         "nowhere": nowhere,
@@ -66,7 +66,7 @@ def intervention(worker, *, activity, region, start, emergency=None, **reached):
     }
     data["reached_disabled"] = reached.get("disabled", 0)
     data["reached_total"] = reached.get("total", total)
-    return create_intervention(actor=worker, data=data)
+    return create_intervention(actor=worker, **data)
 
 
 def refer(
@@ -86,7 +86,7 @@ def refer(
         sector=sector or world["activities"][0].sector,
         reason="Consultation",
         priority=priority,
-        consent_data={"given_by": "self", "scope": "Nom, téléphone"},
+        new_consent=ConsentTerms(given_by="self", scope="Nom, téléphone"),
         emergency=emergency,
         now=timezone.now() - timedelta(hours=hours_ago),
     )

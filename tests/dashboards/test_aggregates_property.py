@@ -12,7 +12,7 @@ from django.db.models import F
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboards.reference import assert_matches
+from dashboards.from_base_tables import assert_matches
 from emergencies.models import Need
 from interventions.models import Intervention
 from interventions.services import (
@@ -108,7 +108,7 @@ def apply(world, op) -> None:
             update_intervention(
                 row,
                 actor=owner,
-                data={"region": regions[op[2]], "reached_women": 0, "reached_men": op[3],
+                **{"region": regions[op[2]], "reached_women": 0, "reached_men": op[3],
                       "reached_girls": 0, "reached_boys": 0, "reached_disabled": 0,
                       "reached_total": op[3]},
             )  # fmt: skip

@@ -17,7 +17,12 @@ from django.urls import reverse
 
 from coordination.models import Province
 from emergencies.services import send_alert
-from referrals.services import accept_referral, register_beneficiary, send_referral
+from referrals.services import (
+    ConsentTerms,
+    accept_referral,
+    register_beneficiary,
+    send_referral,
+)
 from tests.factories import UserFactory
 from tests.referrals.conftest import (
     SENTINEL_ADDRESS,
@@ -315,7 +320,7 @@ def test_no_identity_appears_on_any_dashboard_or_download(
 ):
     person = register_beneficiary(
         actor=worker_a,
-        data=identity(
+        **identity(
             full_name=SENTINEL_NAME,
             phone=SENTINEL_PHONE,
             document_numbers=SENTINEL_DOCUMENT,
@@ -330,7 +335,7 @@ def test_no_identity_appears_on_any_dashboard_or_download(
         sector=dataset["activities"][0].sector,
         reason="Consultation",
         priority="urgent",
-        consent_data={"given_by": "self", "scope": "Nom et téléphone"},
+        new_consent=ConsentTerms(given_by="self", scope="Nom et téléphone"),
     )
     accept_referral(referral, actor=worker_b)
     assert len(SENTINELS) == 4
@@ -348,7 +353,7 @@ def test_no_identity_appears_on_any_dashboard_or_download(
 
     for response in pages:
         assert response.status_code == 200
-        text = response.content.decode("utf-8-sig")
+        text = response.getvalue().decode("utf-8-sig")
         for sentinel in SENTINELS:
             assert sentinel not in text
 

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 
 from dashboards import stats
 from dashboards.filters import StatsFilterForm
+from dashboards.from_base_tables import assert_matches
 from dashboards.models import InterventionStat
-from dashboards.reference import assert_matches
 from interventions.models import Intervention
 from referrals.services import accept_referral, decline_referral
 
@@ -242,7 +242,7 @@ def test_the_aggregates_count_months_in_the_platform_time_zone(settings):
 
 def test_each_emergency_reads_its_own_window_in_a_constant_number_of_queries(world):
     from coordination.models import Province
-    from dashboards.reference import assert_emergencies_match
+    from dashboards.from_base_tables import assert_emergencies_match
     from emergencies.models import Emergency, Need
     from interventions.services import create_intervention
 
@@ -262,7 +262,7 @@ def test_each_emergency_reads_its_own_window_in_a_constant_number_of_queries(wor
     def run(worker, emergency, start, end=None, where=province):
         return create_intervention(
             actor=worker,
-            data={
+            **{
                 "sector": health.sector,
                 "activity": health,
                 "region": where.region,

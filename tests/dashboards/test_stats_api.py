@@ -42,7 +42,7 @@ def test_csv_export(some_data, api_as, coordinator):
     response = api_as(coordinator).get("/api/v1/stats/4w/?format=csv", secure=True)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    text = response.content.decode("utf-8-sig")
+    text = response.getvalue().decode("utf-8-sig")
     assert text.splitlines()[0].startswith("region,region_name,sector")
     assert "12" in text
 

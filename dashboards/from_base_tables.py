@@ -1,15 +1,25 @@
-"""The dashboards' figures computed straight from the base tables, with the same
-definitions as coordination/dashboards/stats.py (the property test's oracle)."""
+"""The dashboards' figures computed straight from the base tables (interventions,
+referrals, needs), with the same definitions as dashboards/stats/: the oracle of the
+tests (tests/dashboards) and the baseline of the benchmark (bench/dashboards.py), never
+read by a page or the API."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from django.db import connection
+from django.db.models import Count
+from django.utils import timezone
 
-from dashboards.stats import TIME_ZONE, normalise
-
-PARTS = ("women", "men", "girls", "boys", "disabled", "total")
+from dashboards import stats
+from dashboards.stats import PARTS, TIME_ZONE, normalise
+from emergencies.models import Emergency
+from interventions.analysis import (
+    OVERLAP_MIN_ORGANISATIONS,
+    active_interventions,
+    find_gaps,
+    window_of,
+)
 
 
 def _where(f, *, month: str, organisation: str) -> tuple[str, list]:
@@ -137,10 +147,6 @@ def referrals(filters, now) -> dict:
 
 def assert_matches(filters, now=None) -> None:
     """Every aggregate-backed figure equals the base tables' (raises AssertionError)."""
-    from django.utils import timezone
-
-    from dashboards import stats
-
     now = now or timezone.now()
     expected = four_w(filters)
     got = stats.four_w(filters)
@@ -198,9 +204,6 @@ def month(day: date) -> date:
 def emergencies(filters) -> dict:
     """Per emergency shown: interventions and people reached from the interventions
     table, and the gaps of interventions/analysis.py's find_gaps."""
-    from emergencies.models import Emergency
-    from interventions.analysis import find_gaps, window_of
-
     f = normalise(filters)
     chosen = Emergency.objects.all()
     if f["emergency"] is not None:
@@ -236,8 +239,6 @@ def emergencies(filters) -> dict:
 
 
 def assert_emergencies_match(filters) -> None:
-    from dashboards import stats
-
     got = {
         row["emergency"]: {
             "figures": (row["interventions"], row["reached"]),
@@ -259,10 +260,6 @@ def _crowded_places(emergency, start, end) -> list[dict]:
     """One emergency's possible overlaps, straight from the interventions it links:
     provinces where at least three organisations run the same activity during the
     window (the dashboard computes every emergency's at once)."""
-    from django.db.models import Count
-
-    from interventions.analysis import OVERLAP_MIN_ORGANISATIONS, active_interventions
-
     rows = (
         active_interventions(start, end)
         .filter(emergency=emergency, province__isnull=False)
