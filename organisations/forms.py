@@ -116,10 +116,6 @@ class OrganisationForm(forms.ModelForm):
                 )
         return cleaned
 
-    def service_data(self) -> dict:
-        """The cleaned values in the shape services.update/create_organisation take."""
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
-
 
 class InviteMemberForm(forms.Form):
     """A focal point invites someone to their organisation."""
@@ -399,6 +395,7 @@ class ServiceForm(forms.ModelForm):
         return cleaned
 
     def service_data(self) -> dict:
+        """The cleaned values as create_service and update_service's arguments."""
         data = {name: self.cleaned_data.get(name) for name in SERVICE_FIELDS}
         data.update(
             {name: list(self.cleaned_data.get(name) or []) for name in SERVICE_M2M}

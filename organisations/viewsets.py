@@ -118,7 +118,7 @@ class OrganisationViewSet(
 
     def perform_update(self, serializer):
         serializer.instance = update_organisation(
-            serializer.instance, actor=self.request.user, data=serializer.validated_data
+            serializer.instance, actor=self.request.user, **serializer.validated_data
         )
 
     @extend_schema(
@@ -197,7 +197,7 @@ class MeView(IdempotentWritesMixin, generics.RetrieveUpdateAPIView):
 # Services
 # ---------------------------------------------------------------------------
 def _service_data(validated: dict) -> dict:
-    """The serializer's values as the service takes them (M2M as lists)."""
+    """The serializer's values as the service's keyword arguments (M2M as lists)."""
     return {
         key: list(value) if key in ("regions", "provinces") else value
         for key, value in validated.items()
@@ -298,7 +298,7 @@ class ServiceViewSet(
     def perform_create(self, serializer):
         try:
             serializer.instance = create_service(
-                actor=self.request.user, data=_service_data(serializer.validated_data)
+                actor=self.request.user, **_service_data(serializer.validated_data)
             )
         except DjangoValidationError as error:
             raise _api_keys(error) from None
@@ -308,8 +308,8 @@ class ServiceViewSet(
             serializer.instance = update_service(
                 serializer.instance,
                 actor=self.request.user,
-                data=_service_data(serializer.validated_data),
                 version=self.if_match,
+                **_service_data(serializer.validated_data),
             )
         except ServicePreconditionFailed as stale:
             raise PreconditionFailedError(str(stale.message)) from None

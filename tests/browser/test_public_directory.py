@@ -17,17 +17,15 @@ OUJDA = "02.411"
 def _service(focal, name: str, **extra):
     return create_service(
         actor=focal,
-        data={
-            "name": name,
-            "sector": Sector.objects.get(code="health"),
-            "service_type": ServiceType.objects.get(code="primary_care"),
-            "regions": [Region.objects.get(code="02")],
-            "provinces": [Province.objects.get(code=OUJDA)],
-            "languages": ["fr", "wo"],
-            "phone": "+212 536 00 52 20",
-            "opening_hours": "8 h 30 - 16 h 30",
-            **extra,
-        },
+        name=name,
+        sector=Sector.objects.get(code="health"),
+        service_type=ServiceType.objects.get(code="primary_care"),
+        regions=[Region.objects.get(code="02")],
+        provinces=[Province.objects.get(code=OUJDA)],
+        languages=["fr", "wo"],
+        phone="+212 536 00 52 20",
+        opening_hours="8 h 30 - 16 h 30",
+        **extra,
     )
 
 

@@ -20,12 +20,15 @@ def test_login_by_email_lands_on_home(client, worker_a):
     assert client.get(reverse("home")).wsgi_request.user == worker_a
 
 
-def test_login_with_unverified_address_is_held_until_verified(client, worker_a):
+def test_login_with_unverified_address_is_held_until_verified(
+    client, worker_a, eager_celery, django_capture_on_commit_callbacks
+):
     EmailAddress.objects.filter(user=worker_a).update(verified=False)
 
-    response = client.post(
-        reverse("account_login"), {"login": worker_a.email, "password": PASSWORD}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("account_login"), {"login": worker_a.email, "password": PASSWORD}
+        )
 
     assert response.status_code == 302
     assert response["Location"] == reverse("account_email_verification_sent")
@@ -63,8 +66,13 @@ def test_repeated_failed_logins_are_rate_limited(client, worker_a):
     assert "_auth_user_id" not in client.session
 
 
-def test_password_reset_sends_a_link(client, worker_a):
-    response = client.post(reverse("account_reset_password"), {"email": worker_a.email})
+def test_password_reset_sends_a_link(
+    client, worker_a, eager_celery, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("account_reset_password"), {"email": worker_a.email}
+        )
 
     assert response.status_code == 302
     assert len(mail.outbox) == 1

@@ -88,3 +88,41 @@ def test_token_calls_are_not_blocked_by_the_mfa_requirement(
 
     assert response.status_code == 200
     assert response.json()["organisation"] is not None
+
+
+def test_a_new_focal_point_sets_up_mfa_without_retyping_the_new_password(
+    mfa_required, client, coordinator, org_c
+):
+    # The invitation page signs the new account in and records that password sign-in
+    # with allauth, which the adapter reads back: no reauthentication on first set-up.
+    from organisations.services import invite_user
+
+    _, key = invite_user(
+        actor=coordinator,
+        email="new.focal@example.org",
+        role="focal_point",
+        organisation=org_c,
+    )
+    accepted = client.post(
+        reverse("organisations:invitation_accept", args=[key]),
+        {
+            "name": "Nouveau",
+            "password1": "Long-pass-2024!",
+            "password2": "Long-pass-2024!",
+        },
+    )
+    assert accepted.status_code == 302
+
+    response = client.get(reverse("mfa_activate_totp"))
+
+    assert response.status_code == 200
+    assert b'name="code"' in response.content
+
+
+def test_without_a_recent_sign_in_mfa_set_up_asks_for_the_password(
+    mfa_required, client_as, focal_a
+):
+    response = client_as(focal_a).get(reverse("mfa_activate_totp"))  # no sign-in record
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate"))

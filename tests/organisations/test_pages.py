@@ -44,13 +44,11 @@ def _form(response, name="form"):
 # ---------------------------------------------------------------------------
 def test_home_greets_a_coordinator_with_what_waits(client_as, coordinator, org_a):
     services.submit_join_request(
-        data={
-            "organisation_name": "New",
-            "kind": "donor",
-            "description": "x",
-            "contact_name": "C",
-            "contact_email": "c@example.org",
-        }
+        organisation_name="New",
+        kind="donor",
+        description="x",
+        contact_name="C",
+        contact_email="c@example.org",
     )
     Organisation.objects.filter(pk=org_a.pk).update(verified=False)
 
@@ -334,7 +332,7 @@ def test_caseworker_cannot_verify(client_as, worker_a, org_a):
 # Members and invitations
 # ---------------------------------------------------------------------------
 def test_focal_point_invites_a_member(
-    client_as, focal_a, org_a, django_capture_on_commit_callbacks
+    client_as, focal_a, org_a, django_capture_on_commit_callbacks, eager_celery
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = client_as(focal_a).post(
@@ -614,11 +612,15 @@ def test_bad_join_request_is_a_form_error(client_as, db, field, value):
 
 @pytest.fixture
 def join_request(db):
-    return services.submit_join_request(data=dict(JOIN))
+    return services.submit_join_request(**JOIN)
 
 
 def test_coordinator_approves_a_request(
-    client_as, coordinator, join_request, django_capture_on_commit_callbacks
+    client_as,
+    coordinator,
+    join_request,
+    django_capture_on_commit_callbacks,
+    eager_celery,
 ):
     client = client_as(coordinator)
     assert (
@@ -756,7 +758,7 @@ def _invite_as(actor, org, email):
 
 def test_audit_trail_shows_who_changed_what(client_as, focal_a, coordinator, org_a):
     with pghistory.context(user=focal_a.pk):
-        services.update_organisation(org_a, actor=focal_a, data={"name": "Renamed A"})
+        services.update_organisation(org_a, actor=focal_a, name="Renamed A")
     _invite_as(focal_a, org_a, "p@example.org")
 
     response = client_as(coordinator).get(

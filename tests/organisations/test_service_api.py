@@ -50,7 +50,7 @@ def data(**overrides) -> dict:
 @pytest.fixture
 def service_b(focal_b):
     """A public, available primary-care service of B in Oujda."""
-    return create_service(actor=focal_b, data=data())
+    return create_service(actor=focal_b, **data())
 
 
 def detail(service) -> str:
@@ -184,7 +184,7 @@ def test_an_invisible_service_is_a_404(api_as, worker_a, service_b, org_b):
 def test_filters_work_through_the_api(api_as, worker_a, focal_b, service_b):
     create_service(
         actor=focal_b,
-        data=data(name="Nador", provinces=[Province.objects.get(code=NADOR)]),
+        **data(name="Nador", provinces=[Province.objects.get(code=NADOR)]),
     )
 
     response = api_as(worker_a).get(LIST, {"province": OUJDA, "language": "wo"})
@@ -197,7 +197,7 @@ def test_filters_work_through_the_api(api_as, worker_a, focal_b, service_b):
 
 def _many(focal_b, n: int) -> None:
     for i in range(n):
-        create_service(actor=focal_b, data=data(name=f"Service {i}"))
+        create_service(actor=focal_b, **data(name=f"Service {i}"))
 
 
 @pytest.mark.parametrize(
@@ -226,11 +226,11 @@ def test_lists_make_the_same_queries_for_one_row_or_thirty(
 def test_the_finder_ranks_matches_and_says_why(api_as, worker_a, focal_b, service_b):
     nador = create_service(
         actor=focal_b,
-        data=data(name="Nador", provinces=[Province.objects.get(code=NADOR)]),
+        **data(name="Nador", provinces=[Province.objects.get(code=NADOR)]),
     )
-    full = create_service(actor=focal_b, data=data(name="Complet"))
+    full = create_service(actor=focal_b, **data(name="Complet"))
     set_service_status(full, actor=focal_b, status="full")
-    suspended = create_service(actor=focal_b, data=data(name="Fermé"))
+    suspended = create_service(actor=focal_b, **data(name="Fermé"))
     set_service_status(suspended, actor=focal_b, status="suspended")
 
     response = api_as(worker_a).get(
@@ -288,7 +288,7 @@ PRIVATE_KEYS = {"version", "public", "created_by", "updated_by", "capacity"}
 def test_the_public_directory_needs_no_login_and_shows_only_public_fields(
     api_as, focal_b, service_b
 ):
-    create_service(actor=focal_b, data=data(name="Interne", public=False))
+    create_service(actor=focal_b, **data(name="Interne", public=False))
 
     response = api_as().get(PUBLIC)
 
@@ -462,7 +462,7 @@ def test_the_organisation_page_lists_its_services(
 def test_the_public_pages_need_no_login_and_show_only_public_services(
     client_as, focal_b, service_b
 ):
-    hidden = create_service(actor=focal_b, data=data(name="Interne", public=False))
+    hidden = create_service(actor=focal_b, **data(name="Interne", public=False))
 
     listing = client_as().get(reverse("public:services"), {"province": OUJDA})
     page = client_as().get(reverse("public:service_detail", args=[service_b.pk]))
@@ -490,7 +490,7 @@ def test_service_changes_show_on_the_organisation_audit_page(
 ):
     from organisations.services import update_service
 
-    update_service(service_b, actor=focal_b, data={"opening_hours": "9 h - 12 h"})
+    update_service(service_b, actor=focal_b, opening_hours="9 h - 12 h")
 
     response = client_as(focal_b).get(reverse("organisations:audit", args=[org_b.pk]))
 
@@ -504,10 +504,10 @@ def test_service_changes_show_on_the_organisation_audit_page(
 def test_the_finder_ranks_services_that_exclude_the_person_last(
     api_as, worker_a, focal_b
 ):
-    adults = create_service(actor=focal_b, data=data(name="Adultes", age_min=18))
-    women = create_service(actor=focal_b, data=data(name="Femmes", sexes=["female"]))
+    adults = create_service(actor=focal_b, **data(name="Adultes", age_min=18))
+    women = create_service(actor=focal_b, **data(name="Femmes", sexes=["female"]))
     anyone = create_service(
-        actor=focal_b, data=data(name="Tous", response_delay_days=9, languages=[])
+        actor=focal_b, **data(name="Tous", response_delay_days=9, languages=[])
     )
     worker_a.language = "en"  # the API speaks the user's language
     worker_a.save(update_fields=["language"])

@@ -46,14 +46,14 @@ def service_data(**overrides) -> dict:
 @pytest.fixture
 def service_b(focal_b):
     """A public, available primary-care service of B in Oujda."""
-    return create_service(actor=focal_b, data=service_data())
+    return create_service(actor=focal_b, **service_data())
 
 
 # ---------------------------------------------------------------------------
 # Creating and editing
 # ---------------------------------------------------------------------------
 def test_a_focal_point_adds_a_service_to_their_organisation(focal_b, org_b):
-    service = create_service(actor=focal_b, data=service_data(languages=["fr", "fr"]))
+    service = create_service(actor=focal_b, **service_data(languages=["fr", "fr"]))
 
     assert service.organisation == org_b
     assert service.created_by == focal_b
@@ -67,7 +67,7 @@ def test_only_focal_points_add_services(request, who):
     actor = request.getfixturevalue(who)
 
     with pytest.raises(PermissionDenied):
-        create_service(actor=actor, data=service_data())
+        create_service(actor=actor, **service_data())
 
     assert not Service.objects.exists()
 
@@ -75,9 +75,7 @@ def test_only_focal_points_add_services(request, who):
 @pytest.mark.parametrize("who", ["worker_b", "focal_a", "coordinator", "observer"])
 def test_only_the_owning_focal_points_edit_a_service(request, who, service_b):
     with pytest.raises(PermissionDenied):
-        update_service(
-            service_b, actor=request.getfixturevalue(who), data={"name": "Autre"}
-        )
+        update_service(service_b, actor=request.getfixturevalue(who), name="Autre")
 
     service_b.refresh_from_db()
     assert service_b.name == "Consultations"
@@ -109,14 +107,14 @@ def test_bad_services_are_refused_with_a_message_on_the_field(
         )
 
     with pytest.raises(ValidationError) as error:
-        create_service(actor=focal_b, data=data)
+        create_service(actor=focal_b, **data)
 
     assert field in error.value.message_dict
     assert not Service.objects.exists()
 
 
 def test_an_edit_bumps_the_version_and_records_who(focal_b, service_b):
-    service = update_service(service_b, actor=focal_b, data={"capacity": 4}, version=1)
+    service = update_service(service_b, actor=focal_b, capacity=4, version=1)
 
     assert service.version == 2
     assert service.capacity == 4
@@ -124,10 +122,10 @@ def test_an_edit_bumps_the_version_and_records_who(focal_b, service_b):
 
 
 def test_an_edit_of_a_stale_version_is_refused(focal_b, service_b):
-    update_service(service_b, actor=focal_b, data={"capacity": 4}, version=1)
+    update_service(service_b, actor=focal_b, capacity=4, version=1)
 
     with pytest.raises(ServicePreconditionFailed):
-        update_service(service_b, actor=focal_b, data={"capacity": 9}, version=1)
+        update_service(service_b, actor=focal_b, capacity=9, version=1)
 
     service_b.refresh_from_db()
     assert service_b.capacity == 4
@@ -137,7 +135,7 @@ def test_an_edit_is_checked_against_the_saved_values(focal_b, service_b):
     # Moving the service to another region leaves its Oujda province outside it.
     with pytest.raises(ValidationError) as error:
         update_service(
-            service_b, actor=focal_b, data={"regions": [Region.objects.get(code="01")]}
+            service_b, actor=focal_b, regions=[Region.objects.get(code="01")]
         )
 
     assert "provinces" in error.value.message_dict
@@ -156,7 +154,7 @@ def test_status_changes_are_for_the_owning_focal_point(focal_b, worker_b, servic
 
 
 def test_every_change_is_in_the_audit_trail(focal_b, service_b):
-    update_service(service_b, actor=focal_b, data={"name": "Soins"})
+    update_service(service_b, actor=focal_b, name="Soins")
 
     labels = list(
         Events.objects.filter(pgh_model="organisations.ServiceEvent")
@@ -195,12 +193,10 @@ def test_services_of_a_deactivated_organisation_are_hidden(
 def test_the_public_directory_shows_only_verified_public_services(
     focal_b, coordinator, org_b, service_b
 ):
-    hidden = create_service(
-        actor=focal_b, data=service_data(name="Privé", public=False)
-    )
-    suspended = create_service(actor=focal_b, data=service_data(name="Fermé"))
+    hidden = create_service(actor=focal_b, **service_data(name="Privé", public=False))
+    suspended = create_service(actor=focal_b, **service_data(name="Fermé"))
     set_service_status(suspended, actor=focal_b, status="suspended")
-    full = create_service(actor=focal_b, data=service_data(name="Complet"))
+    full = create_service(actor=focal_b, **service_data(name="Complet"))
     set_service_status(full, actor=focal_b, status="full")
 
     assert set(Service.objects.public()) == {service_b, full}
@@ -218,16 +214,14 @@ def _filtered(params: dict) -> set[Service]:
 
 
 def test_filters_find_services_by_place_sector_language_and_access(focal_b):
-    oujda = create_service(actor=focal_b, data=service_data(name="Oujda"))
+    oujda = create_service(actor=focal_b, **service_data(name="Oujda"))
     whole_region = create_service(
         actor=focal_b,
-        data=service_data(
-            name="Partout", provinces=[], languages=["wo"], accessible=True
-        ),
+        **service_data(name="Partout", provinces=[], languages=["wo"], accessible=True),
     )
     nador = create_service(
         actor=focal_b,
-        data=service_data(name="Nador", provinces=[Province.objects.get(code=NADOR)]),
+        **service_data(name="Nador", provinces=[Province.objects.get(code=NADOR)]),
     )
 
     assert _filtered({"province": OUJDA}) == {oujda, whole_region}
@@ -246,7 +240,7 @@ def test_filters_find_services_by_place_sector_language_and_access(focal_b):
 def test_a_filter_by_region_lists_each_service_once(focal_b):
     create_service(
         actor=focal_b,
-        data=service_data(
+        **service_data(
             provinces=[], regions=list(Region.objects.filter(code__in=["01", "02"]))
         ),
     )

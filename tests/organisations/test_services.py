@@ -66,7 +66,7 @@ def fresh(user: User) -> User:
 # invite_user
 # ---------------------------------------------------------------------------
 def test_a_focal_point_invites_a_caseworker_to_their_organisation(
-    focal_a, org_a, mailoutbox, django_capture_on_commit_callbacks
+    focal_a, org_a, mailoutbox, django_capture_on_commit_callbacks, eager_celery
 ):
     with django_capture_on_commit_callbacks(execute=True):
         invitation, key = invite_user(
@@ -554,7 +554,9 @@ def test_a_focal_point_updates_their_profile(focal_a, org_a):
     org = update_organisation(
         org_a,
         actor=focal_a,
-        data={"description": "Accueil", "languages": ["fr"], "sectors": [health]},
+        description="Accueil",
+        languages=["fr"],
+        sectors=[health],
     )
 
     org.refresh_from_db()
@@ -563,8 +565,12 @@ def test_a_focal_point_updates_their_profile(focal_a, org_a):
     assert org.name == "Association A"
 
 
-def test_profile_updates_ignore_fields_outside_the_profile(focal_a, org_a):
-    update_organisation(org_a, actor=focal_a, data={"verified": False, "code": "x"})
+def test_profile_updates_cannot_reach_fields_outside_the_profile(focal_a, org_a):
+    # Verification and the code are not arguments of a profile update at all.
+    with pytest.raises(TypeError):
+        update_organisation(org_a, actor=focal_a, verified=False)
+    with pytest.raises(TypeError):
+        update_organisation(org_a, actor=focal_a, code="x")
 
     org_a.refresh_from_db()
     assert (org_a.verified, org_a.code) == (True, "org-a")
@@ -573,17 +579,15 @@ def test_profile_updates_ignore_fields_outside_the_profile(focal_a, org_a):
 @pytest.mark.parametrize("who", ["worker_a", "focal_b", "observer"])
 def test_others_cannot_update_a_profile(request, org_a, who):
     with pytest.raises(PermissionDenied):
-        update_organisation(
-            org_a, actor=request.getfixturevalue(who), data={"name": "Hijacked"}
-        )
+        update_organisation(org_a, actor=request.getfixturevalue(who), name="Hijacked")
 
 
 def test_a_coordinator_creates_an_organisation_with_a_unique_code(coordinator):
     first = create_organisation(
-        actor=coordinator, data={"name": "Amal", "kind": "donor", "acronym": "AML"}
+        actor=coordinator, name="Amal", kind="donor", acronym="AML"
     )
     second = create_organisation(
-        actor=coordinator, data={"name": "Amal", "kind": "donor", "acronym": "AML"}
+        actor=coordinator, name="Amal", kind="donor", acronym="AML"
     )
 
     assert (first.code, second.code) == ("aml", "aml-2")
@@ -591,7 +595,7 @@ def test_a_coordinator_creates_an_organisation_with_a_unique_code(coordinator):
 
 def test_only_coordinators_create_organisations(focal_a):
     with pytest.raises(PermissionDenied):
-        create_organisation(actor=focal_a, data={"name": "X", "kind": "donor"})
+        create_organisation(actor=focal_a, name="X", kind="donor")
 
 
 def test_verification_records_who_and_when(coordinator, org_c):
@@ -650,16 +654,14 @@ def test_only_coordinators_deactivate(focal_a, org_a):
 def join_request(oriental) -> JoinRequest:
     """A pending request from a new association in the Oriental."""
     return submit_join_request(
-        data={
-            "organisation_name": "Association Nouvelle",
-            "acronym": "AN",
-            "kind": Organisation.Kind.MIGRANT_LED,
-            "description": "Accueil des nouveaux arrivants.",
-            "contact_name": "Awa",
-            "contact_email": "awa@an.example.org",
-            "regions": [oriental],
-            "sectors": [Sector.objects.get(code="health")],
-        }
+        organisation_name="Association Nouvelle",
+        acronym="AN",
+        kind=Organisation.Kind.MIGRANT_LED,
+        description="Accueil des nouveaux arrivants.",
+        contact_name="Awa",
+        contact_email="awa@an.example.org",
+        regions=[oriental],
+        sectors=[Sector.objects.get(code="health")],
     )
 
 
@@ -669,7 +671,11 @@ def test_a_request_to_join_is_pending_with_its_places_and_sectors(join_request):
 
 
 def test_approval_creates_an_unverified_organisation_and_invites_its_contact(
-    join_request, coordinator, mailoutbox, django_capture_on_commit_callbacks
+    join_request,
+    coordinator,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+    eager_celery,
 ):
     with django_capture_on_commit_callbacks(execute=True):
         decided = approve_join_request(
@@ -694,7 +700,11 @@ def test_approval_creates_an_unverified_organisation_and_invites_its_contact(
 
 
 def test_rejection_needs_a_note_and_tells_the_contact(
-    join_request, coordinator, mailoutbox, django_capture_on_commit_callbacks
+    join_request,
+    coordinator,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+    eager_celery,
 ):
     with pytest.raises(ValidationError) as refused:
         reject_join_request(join_request, actor=coordinator, note="   ")
@@ -908,7 +918,7 @@ def test_token_use_does_not_fill_the_audit_trail(api_as, token_b, settings):
     ],
 )
 def test_the_audit_trail_is_append_only(focal_a, org_a, token_b, sql):
-    update_organisation(org_a, actor=focal_a, data={"acronym": "AUD"})
+    update_organisation(org_a, actor=focal_a, acronym="AUD")
 
     with (
         pytest.raises(DatabaseError),
