@@ -27,7 +27,7 @@ def service_errors(form: forms.Form) -> Iterator[None]:
     form and the block stops there, so what follows the block re-renders the form::
 
         with service_errors(form):
-            need = services.add_need(emergency, actor=user, data=form.cleaned_data)
+            need = services.add_need(emergency, actor=user, **form.cleaned_data)
             messages.success(request, _("The need has been added."))
             return redirect(need)
         return self.form_invalid(form)  # only reached when the service refused

@@ -14,7 +14,6 @@ from .models import (
     Meeting,
     Recommendation,
 )
-from .services import MEETING_FIELDS, RECOMMENDATION_FIELDS
 
 
 def _organisations():
@@ -56,22 +55,10 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
-class ServiceDataMixin:
-    service_fields: tuple[str, ...] = ()
-
-    def service_data(self) -> dict:
-        """The cleaned values in the shape the services take."""
-        return {
-            name: self.cleaned_data[name]
-            for name in self.service_fields
-            if name in self.cleaned_data
-        }
-
-
-class MeetingForm(ServiceDataMixin, forms.ModelForm):
-    """A meeting or workshop as a coordinator records it."""
-
-    service_fields = (*MEETING_FIELDS, "participants")
+class MeetingForm(forms.ModelForm):
+    """A meeting or workshop as a coordinator records it; its cleaned data are the
+    keyword arguments of create_meeting and update_meeting (dialogue.services checks
+    them: title, dates, a place or a link)."""
 
     themes = forms.MultipleChoiceField(
         label=_("Themes"),
@@ -142,13 +129,6 @@ class MeetingForm(ServiceDataMixin, forms.ModelForm):
                 self.instance.participants.values_list("pk", flat=True)
             )
 
-    def clean(self):
-        cleaned = super().clean()
-        starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
-        if starts and ends and ends < starts:
-            self.add_error("ends_at", _("The end cannot be before the start."))
-        return cleaned
-
     def _post_clean(self):
         # The service validates and saves; the model's checks would run twice.
         pass
@@ -188,10 +168,9 @@ class EvidenceField(forms.CharField):
         return [line.strip() for line in (value or "").splitlines() if line.strip()]
 
 
-class RecommendationForm(ServiceDataMixin, forms.ModelForm):
-    """A recommendation as a coordinator records or edits it."""
-
-    service_fields = (*RECOMMENDATION_FIELDS, "addressed_to", "status")
+class RecommendationForm(forms.ModelForm):
+    """A recommendation as a coordinator records or edits it; its cleaned data are the
+    keyword arguments of create_recommendation and update_recommendation."""
 
     dimensions = forms.MultipleChoiceField(
         label=_("Dimensions"),
@@ -264,12 +243,17 @@ class RecommendationForm(ServiceDataMixin, forms.ModelForm):
             # Status changes go through the follow-up form (allowed transitions).
             self.fields.pop("status")
 
+    def clean_status(self) -> str:
+        # Left empty, a new recommendation starts as proposed.
+        return self.cleaned_data["status"] or Recommendation.Status.PROPOSED
+
     def _post_clean(self):
         pass
 
 
 class ProgressForm(forms.Form):
-    """A progress report, with a status change if any (allowed transitions only)."""
+    """A progress report, with a status change if any (allowed transitions only);
+    dialogue.services refuses one with neither."""
 
     status = forms.ChoiceField(label=_("New status"), required=False)
     text = forms.CharField(
@@ -290,12 +274,6 @@ class ProgressForm(forms.Form):
             ),
             *[(s, capfirst(labels[s])) for s in recommendation.allowed_statuses()],
         ]
-
-    def clean(self):
-        cleaned = super().clean()
-        if not cleaned.get("status") and not (cleaned.get("text") or "").strip():
-            self.add_error("text", _("Describe the progress made."))
-        return cleaned
 
 
 class CommentForm(forms.Form):

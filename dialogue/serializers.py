@@ -58,6 +58,8 @@ class MeetingSerializer(serializers.ModelSerializer):
         help_text="On creation: notify the participants at once (or POST invite/).",
     )
 
+    # Title, dates, place and themes are dialogue.services' rules: a 400 per field
+    # from there, the same for pages and the API.
     class Meta:
         model = Meeting
         fields = [
@@ -87,16 +89,6 @@ class MeetingSerializer(serializers.ModelSerializer):
         return settings.SITE_URL.rstrip("/") + reverse(
             "dialogue:meeting_ics", args=[meeting.pk]
         )
-
-    def validate(self, attrs):
-        # The model's constraint would otherwise only fail at save (a 500).
-        starts = attrs.get("starts_at", getattr(self.instance, "starts_at", None))
-        ends = attrs.get("ends_at", getattr(self.instance, "ends_at", None))
-        if starts and ends and ends < starts:
-            raise serializers.ValidationError(
-                {"ends_at": [_("The end cannot be before the start.")]}
-            )
-        return attrs
 
 
 class AttendanceSerializer(serializers.Serializer):

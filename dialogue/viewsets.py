@@ -29,7 +29,6 @@ from . import services
 from .filters import CommentFilter, MeetingFilter, RecommendationFilter
 from .models import (
     Comment,
-    Emergency,
     Meeting,
     Participation,
     Recommendation,
@@ -101,18 +100,16 @@ class MeetingViewSet(
         return super().update(request, *args, **kwargs)
 
     def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
-        invite = data.pop("invite", False)
         meeting = services.create_meeting(
-            actor=self.request.user, data=data, invite=invite
+            actor=self.request.user, **serializer.validated_data
         )
         serializer.instance = self.queryset.get(pk=meeting.pk)
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
-        data.pop("invite", None)
+        data.pop("invite", None)  # only on creation: later, POST invite/
         meeting = services.update_meeting(
-            serializer.instance, actor=self.request.user, data=data
+            serializer.instance, actor=self.request.user, **data
         )
         serializer.instance = self.queryset.get(pk=meeting.pk)
 
@@ -217,13 +214,8 @@ class RecommendationViewSet(
     def update(self, request, *args, **kwargs):
         kwargs["partial"] = True  # PATCH only: no PUT
         recommendation = self.get_object()  # invisible: 404 before anything else
-        if not services.can_follow_up(request.user, recommendation):
-            raise PermissionDenied(
-                _(
-                    "Only coordinators, the owner and the organisations a "
-                    "recommendation is addressed to may update it."
-                )
-            )
+        # 403 before If-Match's 428: those who may not update learn it first.
+        services.require_follow_up(request.user, recommendation)
         self.if_match = if_match_version(request)
         response = super().update(request, *args, **kwargs)
         response["ETag"] = f'"{response.data["version"]}"'
@@ -231,7 +223,7 @@ class RecommendationViewSet(
 
     def perform_create(self, serializer):
         recommendation = services.create_recommendation(
-            actor=self.request.user, data=serializer.validated_data
+            actor=self.request.user, **serializer.validated_data
         )
         serializer.instance = self.queryset.get(pk=recommendation.pk)
 
@@ -241,7 +233,7 @@ class RecommendationViewSet(
         try:
             if user.is_coordinator:
                 recommendation = services.update_recommendation(
-                    serializer.instance, actor=user, data=data, version=self.if_match
+                    serializer.instance, actor=user, version=self.if_match, **data
                 )
             else:
                 if set(data) - {"status"}:
@@ -305,13 +297,6 @@ class RecommendationViewSet(
         )
 
 
-TARGET_MODELS = {
-    "emergency": Emergency,
-    "meeting": Meeting,
-    "recommendation": Recommendation,
-}
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="List comments",
@@ -367,8 +352,8 @@ class CommentViewSet(
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        name = next(n for n in TARGET_MODELS if data.get(f"{n}_id") is not None)
-        model = TARGET_MODELS[name]
+        name = next(n for n in Comment.TARGETS if data.get(f"{n}_id") is not None)
+        model = Comment.target_model(name)
         target = get_object_or_404(
             model.objects.visible_to(self.request.user), pk=data[f"{name}_id"]
         )

@@ -17,7 +17,7 @@ from .models import (
     Sector,
     ServiceType,
 )
-from .services import CAPACITY_FIELDS, EMERGENCY_FIELDS, NEED_FIELDS
+from .services import emergency_date_errors, provinces_outside
 
 
 def _capitalised(choices) -> list[tuple[str, str]]:
@@ -63,22 +63,9 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-class ServiceDataMixin:
-    service_fields: tuple[str, ...] = ()
-
-    def service_data(self) -> dict:
-        """The cleaned values in the shape the services take."""
-        return {
-            name: self.cleaned_data[name]
-            for name in self.service_fields
-            if name in self.cleaned_data
-        }
-
-
-class EmergencyForm(ServiceDataMixin, forms.ModelForm):
-    """An emergency as a coordinator declares or edits it."""
-
-    service_fields = (*EMERGENCY_FIELDS, "regions", "provinces")
+class EmergencyForm(forms.ModelForm):
+    """An emergency as a coordinator declares or edits it; its cleaned data are the
+    keyword arguments of create_emergency and update_emergency."""
 
     class Meta:
         model = Emergency
@@ -121,24 +108,28 @@ class EmergencyForm(ServiceDataMixin, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        # The services' rules, told in this page's words (the API says "remove them"),
+        # and shown together: a form with errors never reaches the service.
         regions, provinces = cleaned.get("regions"), cleaned.get("provinces")
-        if regions is not None and provinces:
-            region_ids = {r.pk for r in regions}
-            outside = [p.name for p in provinces if p.region_id not in region_ids]
-            if outside:
-                self.add_error(
-                    "provinces",
-                    _(
-                        "These provinces are not in the regions chosen: %(names)s. "
-                        "Add their region or untick them."
-                    )
-                    % {"names": ", ".join(outside)},
-                )
-        started, ended = cleaned.get("started_on"), cleaned.get("ended_on")
-        if started and ended and ended < started:
+        outside = (
+            provinces_outside(regions, provinces)
+            if regions is not None and provinces
+            else []
+        )
+        if outside:
             self.add_error(
-                "ended_on", _("The end date cannot be before the start date.")
+                "provinces",
+                _(
+                    "These provinces are not in the regions chosen: %(names)s. "
+                    "Add their region or untick them."
+                )
+                % {"names": ", ".join(p.name for p in outside)},
             )
+        dates = emergency_date_errors(
+            cleaned.get("started_on"), cleaned.get("ended_on")
+        )
+        for field, message in dates.items():
+            self.add_error(field, message)
         return cleaned
 
     def _post_clean(self):
@@ -147,7 +138,10 @@ class EmergencyForm(ServiceDataMixin, forms.ModelForm):
         pass
 
 
-class _PlaceAndSectorForm(ServiceDataMixin, forms.ModelForm):
+class _PlaceAndSectorForm(forms.ModelForm):
+    """Place and sector choices by name; emergencies.services checks that they fit
+    together (province in region, service type in sector)."""
+
     def __init__(self, *args, regions=None, **kwargs):
         super().__init__(*args, **kwargs)
         region_qs = Region.objects.order_by("code")
@@ -165,36 +159,26 @@ class _PlaceAndSectorForm(ServiceDataMixin, forms.ModelForm):
         for name in ("region", "province", "sector", "service_type"):
             _named(self.fields[name])
 
-    def clean(self):
-        cleaned = super().clean()
-        region, province = cleaned.get("region"), cleaned.get("province")
-        if region and province and province.region_id != region.pk:
-            self.add_error(
-                "province",
-                _("%(province)s is not in the region %(region)s.")
-                % {"province": province.name, "region": region.name},
-            )
-        sector, service_type = cleaned.get("sector"), cleaned.get("service_type")
-        if sector and service_type and service_type.sector_id != sector.pk:
-            self.add_error(
-                "service_type",
-                _("“%(type)s” is not a service type of the sector %(sector)s.")
-                % {"type": service_type.name, "sector": sector.name},
-            )
-        return cleaned
-
     def _post_clean(self):
+        # The service validates and saves.
         pass
 
 
 class NeedForm(_PlaceAndSectorForm):
-    """What an emergency needs in one sector and place."""
-
-    service_fields = NEED_FIELDS
+    """What an emergency needs in one sector and place; its cleaned data are the
+    keyword arguments of add_need and update_need."""
 
     class Meta:
         model = Need
-        fields = list(NEED_FIELDS)
+        fields = [
+            "sector",
+            "service_type",
+            "region",
+            "province",
+            "people_in_need",
+            "priority",
+            "note",
+        ]
         widgets = {"note": forms.Textarea(attrs={"rows": 2, "dir": "auto"})}
 
     def __init__(self, *args, **kwargs):
@@ -203,13 +187,21 @@ class NeedForm(_PlaceAndSectorForm):
 
 
 class CapacityForm(_PlaceAndSectorForm):
-    """What an organisation can mobilise, where, as of when."""
-
-    service_fields = CAPACITY_FIELDS
+    """What an organisation can mobilise, where, as of when; its cleaned data are the
+    keyword arguments of declare_capacity and update_capacity."""
 
     class Meta:
         model = Capacity
-        fields = list(CAPACITY_FIELDS)
+        fields = [
+            "emergency",
+            "sector",
+            "service_type",
+            "description",
+            "quantity",
+            "region",
+            "province",
+            "as_of",
+        ]
         widgets = {
             "as_of": DateInput,
             "description": forms.TextInput(attrs={"dir": "auto"}),

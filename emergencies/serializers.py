@@ -64,6 +64,8 @@ class EmergencySerializer(serializers.ModelSerializer):
     provinces = _codes(Province, many=True, required=False)
     needs = NeedSerializer(many=True, read_only=True)
 
+    # Title, places and dates are emergencies.services' rules: a 400 per field from
+    # there, the same for pages and the API.
     class Meta:
         model = Emergency
         fields = [
@@ -87,18 +89,6 @@ class EmergencySerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "needs", "created_at", "updated_at"]
-
-    def validate(self, attrs):
-        # The model's constraint would otherwise only fail at save (a 500).
-        started = attrs.get("started_on", getattr(self.instance, "started_on", None))
-        ended = attrs.get("ended_on", getattr(self.instance, "ended_on", None))
-        if started and ended and ended < started:
-            from django.utils.translation import gettext as _
-
-            raise serializers.ValidationError(
-                {"ended_on": [_("The end date cannot be before the start date.")]}
-            )
-        return attrs
 
 
 class CapacitySerializer(serializers.ModelSerializer):

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
-from coordination.exceptions import Conflict, PermissionDenied, ValidationError
-from coordination.forms import add_service_errors
+from coordination.exceptions import Conflict
+from coordination.forms import service_errors
 from coordination.permissions import VisibleToUserMixin, require_coordinator
 
 from . import services
@@ -103,7 +103,7 @@ class EmergencyDetailView(LoginRequiredMixin, VisibleToUserMixin, DetailView):
                 ),
             )
         )
-        context["can_declare_capacity"] = user.acting_organisation is not None
+        context["can_declare_capacity"] = services.can_declare_capacity(user)
         return context
 
 
@@ -119,18 +119,19 @@ class EmergencyCreateView(LoginRequiredMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
-        try:
+        with service_errors(form):
             emergency = services.create_emergency(
-                actor=self.request.user, data=form.service_data()
+                actor=self.request.user, **form.cleaned_data
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(
-            self.request,
-            _("The emergency has been declared. Add its needs, then alert partners."),
-        )
-        return redirect("emergencies:detail", pk=emergency.pk)
+            messages.success(
+                self.request,
+                _(
+                    "The emergency has been declared. Add its needs, then alert "
+                    "partners."
+                ),
+            )
+            return redirect("emergencies:detail", pk=emergency.pk)
+        return self.form_invalid(form)
 
 
 class EmergencyUpdateView(LoginRequiredMixin, VisibleToUserMixin, FormView):
@@ -150,15 +151,13 @@ class EmergencyUpdateView(LoginRequiredMixin, VisibleToUserMixin, FormView):
         return {**super().get_form_kwargs(), "instance": self.object}
 
     def form_valid(self, form):
-        try:
+        with service_errors(form):
             services.update_emergency(
-                self.object, actor=self.request.user, data=form.service_data()
+                self.object, actor=self.request.user, **form.cleaned_data
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The emergency has been saved."))
-        return redirect("emergencies:detail", pk=self.object.pk)
+            messages.success(self.request, _("The emergency has been saved."))
+            return redirect("emergencies:detail", pk=self.object.pk)
+        return self.form_invalid(form)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(object=self.object, **kwargs)
@@ -197,15 +196,11 @@ class NeedsView(LoginRequiredMixin, VisibleToUserMixin, FormView):
         return {**super().get_form_kwargs(), "regions": self.object.regions.all()}
 
     def form_valid(self, form):
-        try:
-            services.add_need(
-                self.object, actor=self.request.user, data=form.service_data()
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The need has been added."))
-        return redirect("emergencies:needs", pk=self.object.pk)
+        with service_errors(form):
+            services.add_need(self.object, actor=self.request.user, **form.cleaned_data)
+            messages.success(self.request, _("The need has been added."))
+            return redirect("emergencies:needs", pk=self.object.pk)
+        return self.form_invalid(form)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -243,15 +238,13 @@ class NeedUpdateView(LoginRequiredMixin, FormView):
         }
 
     def form_valid(self, form):
-        try:
+        with service_errors(form):
             services.update_need(
-                self.need, actor=self.request.user, data=form.service_data()
+                self.need, actor=self.request.user, **form.cleaned_data
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The need has been saved."))
-        return redirect("emergencies:needs", pk=self.need.emergency_id)
+            messages.success(self.request, _("The need has been saved."))
+            return redirect("emergencies:needs", pk=self.need.emergency_id)
+        return self.form_invalid(form)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -305,8 +298,8 @@ class CapacityCreateView(LoginRequiredMixin, FormView):
     template_name = "emergencies/capacity_form.html"
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and request.user.acting_organisation is None:
-            raise PermissionDenied
+        if request.user.is_authenticated:
+            services.require_can_declare_capacity(request.user)
         return super().dispatch(request, *args, **kwargs)
 
     def get_initial(self):
@@ -317,17 +310,15 @@ class CapacityCreateView(LoginRequiredMixin, FormView):
         return initial
 
     def form_valid(self, form):
-        try:
+        with service_errors(form):
             capacity = services.declare_capacity(
-                actor=self.request.user, data=form.service_data()
+                actor=self.request.user, **form.cleaned_data
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The capacity has been declared."))
-        if capacity.emergency_id:
-            return redirect("emergencies:detail", pk=capacity.emergency_id)
-        return redirect("emergencies:capacities")
+            messages.success(self.request, _("The capacity has been declared."))
+            if capacity.emergency_id:
+                return redirect("emergencies:detail", pk=capacity.emergency_id)
+            return redirect("emergencies:capacities")
+        return self.form_invalid(form)
 
 
 class CapacityUpdateView(LoginRequiredMixin, VisibleToUserMixin, FormView):
@@ -340,24 +331,20 @@ class CapacityUpdateView(LoginRequiredMixin, VisibleToUserMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             self.object = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
-            acting = request.user.acting_organisation
-            if acting is None or acting.pk != self.object.organisation_id:
-                raise PermissionDenied
+            services.require_can_change_capacity(self.object, actor=request.user)
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "instance": self.object}
 
     def form_valid(self, form):
-        try:
+        with service_errors(form):
             services.update_capacity(
-                self.object, actor=self.request.user, data=form.service_data()
+                self.object, actor=self.request.user, **form.cleaned_data
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The capacity has been updated."))
-        return redirect("emergencies:capacities")
+            messages.success(self.request, _("The capacity has been updated."))
+            return redirect("emergencies:capacities")
+        return self.form_invalid(form)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(object=self.object, **kwargs)
@@ -457,11 +444,15 @@ class AlertCreateView(LoginRequiredMixin, VisibleToUserMixin, FormView):
             "sectors": data["sectors"],
         }
         try:
+            return self.send_or_preview(form, data, scope)
+        except Conflict as conflict:  # e.g. the emergency was closed meanwhile
+            messages.error(self.request, conflict.message)
+            return redirect("emergencies:detail", pk=self.emergency.pk)
+
+    def send_or_preview(self, form, data, scope):
+        with service_errors(form):
             if self.request.POST.get("action") == "send":
-                if not data["recipients"]:
-                    raise ValidationError(
-                        {"recipients": _("Choose at least one organisation to alert.")}
-                    )
+                # Hand-picked recipients: none ticked is the service's refusal.
                 alert = services.send_alert(
                     actor=self.request.user,
                     emergency=self.emergency,
@@ -485,16 +476,14 @@ class AlertCreateView(LoginRequiredMixin, VisibleToUserMixin, FormView):
                     actor=self.request.user, emergency=self.emergency, **scope
                 )
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
-        matched_ids = {org.pk for org in matched}
-        others = [org for org in self.organisations() if org.pk not in matched_ids]
-        return self.render_to_response(
-            self.get_context_data(
-                form=form, preview=True, matched=matched, others=others
+            matched_ids = {org.pk for org in matched}
+            others = [org for org in self.organisations() if org.pk not in matched_ids]
+            return self.render_to_response(
+                self.get_context_data(
+                    form=form, preview=True, matched=matched, others=others
+                )
             )
-        )
+        return self.form_invalid(form)
 
     def form_invalid(self, form):
         # Keep the preview on screen when sending fails (e.g. nobody ticked).
@@ -548,11 +537,8 @@ def alert_answer(request, pk: int):
     alert = get_object_or_404(Alert.objects.visible_to(request.user), pk=pk)
     form = AnswerAlertForm(request.POST)
     if form.is_valid():
-        try:
+        with service_errors(form):
             services.answer_alert(alert, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
             messages.success(request, _("Your organisation's answer has been sent."))
             return redirect("emergencies:alert", pk=alert.pk)
     view = AlertDetailView(request=request, kwargs={"pk": pk}, args=())

@@ -83,12 +83,12 @@ class EmergencyViewSet(
 
     def perform_create(self, serializer):
         serializer.instance = services.create_emergency(
-            actor=self.request.user, data=serializer.validated_data
+            actor=self.request.user, **serializer.validated_data
         )
 
     def perform_update(self, serializer):
         serializer.instance = services.update_emergency(
-            serializer.instance, actor=self.request.user, data=serializer.validated_data
+            serializer.instance, actor=self.request.user, **serializer.validated_data
         )
 
     def _reloaded(self, pk: int) -> Emergency:
@@ -121,9 +121,7 @@ class EmergencyViewSet(
             return Response(NeedSerializer(needs, many=True).data)
         body = NeedSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        need = services.add_need(
-            emergency, actor=request.user, data=body.validated_data
-        )
+        need = services.add_need(emergency, actor=request.user, **body.validated_data)
         return Response(NeedSerializer(need).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -156,7 +154,7 @@ class EmergencyViewSet(
             return Response(status=status.HTTP_204_NO_CONTENT)
         body = NeedSerializer(need, data=request.data, partial=True)
         body.is_valid(raise_exception=True)
-        need = services.update_need(need, actor=request.user, data=body.validated_data)
+        need = services.update_need(need, actor=request.user, **body.validated_data)
         return Response(NeedSerializer(need).data)
 
 
@@ -213,12 +211,12 @@ class CapacityViewSet(
 
     def perform_create(self, serializer):
         serializer.instance = services.declare_capacity(
-            actor=self.request.user, data=serializer.validated_data
+            actor=self.request.user, **serializer.validated_data
         )
 
     def perform_update(self, serializer):
         serializer.instance = services.update_capacity(
-            serializer.instance, actor=self.request.user, data=serializer.validated_data
+            serializer.instance, actor=self.request.user, **serializer.validated_data
         )
 
     def perform_destroy(self, instance):

@@ -25,14 +25,12 @@ def meeting(coordinator, org_a, org_b, public_body):
     """The Rabat workshop: A, B and a public body take part (not invited yet)."""
     return dialogue.create_meeting(
         actor=coordinator,
-        data={
-            "title": "Atelier de Rabat",
-            "kind": Meeting.Kind.WORKSHOP,
-            "starts_at": STARTS,
-            "place": "Rabat",
-            "themes": ["preparedness_response", "referral_identification"],
-            "participants": [org_a, org_b, public_body],
-        },
+        title="Atelier de Rabat",
+        kind=Meeting.Kind.WORKSHOP,
+        starts_at=STARTS,
+        place="Rabat",
+        themes=["preparedness_response", "referral_identification"],
+        participants=[org_a, org_b, public_body],
     )
 
 
@@ -41,15 +39,13 @@ def recommendation(coordinator, meeting, org_b, public_body):
     """Addressed to B and the public body, owned by B, due in 2023."""
     return dialogue.create_recommendation(
         actor=coordinator,
-        data={
-            "text": "Harmoniser les fiches de référencement.",
-            "meeting": meeting,
-            "theme": "referral_identification",
-            "dimensions": ["legal", "ethical"],
-            "addressed_to": [org_b, public_body],
-            "owner": org_b,
-            "due_date": date(2023, 6, 30),
-        },
+        text="Harmoniser les fiches de référencement.",
+        meeting=meeting,
+        theme="referral_identification",
+        dimensions=["legal", "ethical"],
+        addressed_to=[org_b, public_body],
+        owner=org_b,
+        due_date=date(2023, 6, 30),
     )
 
 
@@ -73,7 +69,9 @@ def test_only_coordinators_record_meetings(request, who):
     with pytest.raises(PermissionDenied):
         dialogue.create_meeting(
             actor=request.getfixturevalue(who),
-            data={"title": "X", "starts_at": STARTS, "place": "Rabat"},
+            title="X",
+            starts_at=STARTS,
+            place="Rabat",
         )
     assert not Meeting.objects.exists()
 
@@ -97,7 +95,7 @@ def test_only_coordinators_record_meetings(request, who):
 )
 def test_bad_meetings_are_refused(coordinator, data, field):
     with pytest.raises(ValidationError) as error:
-        dialogue.create_meeting(actor=coordinator, data=data)
+        dialogue.create_meeting(actor=coordinator, **data)
     assert field in error.value.message_dict
     assert not Meeting.objects.exists()
 
@@ -130,7 +128,7 @@ def test_an_invitation_email_carries_and_links_the_calendar_file(
         dialogue.invite_participants(meeting, actor=coordinator)
     message = OutboxMessage.objects.get(recipient=worker_a)
 
-    from notifications.services.outbox import deliver_outbox_message
+    from notifications.services import deliver_outbox_message
 
     deliver_outbox_message(message.pk)
 
@@ -149,14 +147,33 @@ def test_adding_participants_invites_only_the_new_ones(
 ):
     dialogue.invite_participants(meeting, actor=coordinator)
     dialogue.update_meeting(
-        meeting,
-        actor=coordinator,
-        data={"participants": [*meeting.participants.all(), org_c]},
+        meeting, actor=coordinator, participants=[*meeting.participants.all(), org_c]
     )
 
     assert dialogue.invite_participants(meeting, actor=coordinator) == 1
     assert _kinds(worker_a) == ["meeting_invitation"]
     assert _kinds(worker_c) == ["meeting_invitation"]
+
+
+def test_an_edit_changes_only_the_fields_given(meeting, coordinator, org_a):
+    dialogue.update_meeting(meeting, actor=coordinator, minutes="Relevé de décisions")
+
+    meeting.refresh_from_db()
+    assert meeting.minutes == "Relevé de décisions"
+    assert meeting.title == "Atelier de Rabat"
+    assert meeting.themes == ["preparedness_response", "referral_identification"]
+    assert meeting.participants.count() == 3
+
+
+def test_a_meeting_cannot_end_before_it_starts_when_edited(meeting, coordinator):
+    with pytest.raises(ValidationError) as error:
+        dialogue.update_meeting(
+            meeting, actor=coordinator, ends_at=STARTS - timedelta(hours=1)
+        )
+
+    assert list(error.value.message_dict) == ["ends_at"]
+    meeting.refresh_from_db()
+    assert meeting.ends_at is None
 
 
 def test_attendance_is_recorded_for_participants_only(
@@ -193,8 +210,7 @@ def test_owner_and_addressees_are_told_of_a_new_recommendation(
 def test_a_due_date_before_the_meeting_is_refused(coordinator, meeting):
     with pytest.raises(ValidationError) as error:
         dialogue.create_recommendation(
-            actor=coordinator,
-            data={"text": "X", "meeting": meeting, "due_date": date(2022, 12, 1)},
+            actor=coordinator, text="X", meeting=meeting, due_date=date(2022, 12, 1)
         )
     assert "due_date" in error.value.message_dict
     assert not Recommendation.objects.exists()
@@ -212,7 +228,7 @@ def test_a_due_date_before_the_meeting_is_refused(coordinator, meeting):
 )
 def test_bad_recommendations_are_refused(coordinator, data, field):
     with pytest.raises(ValidationError) as error:
-        dialogue.create_recommendation(actor=coordinator, data=data)
+        dialogue.create_recommendation(actor=coordinator, **data)
     assert field in error.value.message_dict
     assert not Recommendation.objects.exists()
 
@@ -222,7 +238,7 @@ def test_an_inactive_addressee_is_refused(coordinator, org_c):
     org_c.save()
     with pytest.raises(ValidationError) as error:
         dialogue.create_recommendation(
-            actor=coordinator, data={"text": "X", "addressed_to": [org_c]}
+            actor=coordinator, text="X", addressed_to=[org_c]
         )
     assert "addressed_to" in error.value.message_dict
 
@@ -230,8 +246,7 @@ def test_an_inactive_addressee_is_refused(coordinator, org_c):
 def test_the_person_in_charge_works_for_the_owner(coordinator, org_a, worker_b):
     with pytest.raises(ValidationError) as error:
         dialogue.create_recommendation(
-            actor=coordinator,
-            data={"text": "X", "owner": org_a, "owner_user": worker_b},
+            actor=coordinator, text="X", owner=org_a, owner_user=worker_b
         )
     assert "owner_user" in error.value.message_dict
 
@@ -239,9 +254,7 @@ def test_the_person_in_charge_works_for_the_owner(coordinator, org_a, worker_b):
 @pytest.mark.parametrize("who", ["worker_a", "focal_b", "observer"])
 def test_only_coordinators_record_recommendations(request, who):
     with pytest.raises(PermissionDenied):
-        dialogue.create_recommendation(
-            actor=request.getfixturevalue(who), data={"text": "X"}
-        )
+        dialogue.create_recommendation(actor=request.getfixturevalue(who), text="X")
 
 
 @pytest.mark.parametrize("who", ["coordinator", "worker_b", "focal_b", "observer"])
@@ -287,7 +300,7 @@ def test_an_observer_of_another_body_may_not_follow_up(recommendation, observer,
 
 def test_the_person_in_charge_follows_up(coordinator, org_a, focal_a, worker_c):
     recommendation = dialogue.create_recommendation(
-        actor=coordinator, data={"text": "X", "owner": org_a, "owner_user": focal_a}
+        actor=coordinator, text="X", owner=org_a, owner_user=focal_a
     )
     dialogue.add_progress_update(recommendation, actor=focal_a, text="Lancé.")
     assert recommendation.updates.get().text == "Lancé."
@@ -352,14 +365,38 @@ def test_empty_progress_is_refused(recommendation, focal_b):
 
 def test_a_stale_version_is_refused(recommendation, coordinator):
     dialogue.update_recommendation(
-        recommendation, actor=coordinator, data={"text": "Neuf"}, version=1
+        recommendation, actor=coordinator, text="Neuf", version=1
     )
     with pytest.raises(PreconditionFailed):
         dialogue.update_recommendation(
-            recommendation, actor=coordinator, data={"text": "Autre"}, version=1
+            recommendation, actor=coordinator, text="Autre", version=1
         )
     recommendation.refresh_from_db()
     assert (recommendation.text, recommendation.version) == ("Neuf", 2)
+
+
+def test_a_recommendation_edit_changes_only_the_fields_given(
+    recommendation, coordinator, org_b, public_body
+):
+    dialogue.update_recommendation(
+        recommendation, actor=coordinator, due_date=date(2023, 9, 30)
+    )
+
+    recommendation.refresh_from_db()
+    assert recommendation.due_date == date(2023, 9, 30)
+    assert recommendation.text == "Harmoniser les fiches de référencement."
+    assert recommendation.dimensions == ["legal", "ethical"]
+    assert set(recommendation.addressed_to.all()) == {org_b, public_body}
+    assert recommendation.owner == org_b
+    assert recommendation.version == 2
+
+
+def test_an_unknown_status_is_refused_on_creation(coordinator):
+    with pytest.raises(ValidationError) as error:
+        dialogue.create_recommendation(actor=coordinator, text="X", status="done")
+
+    assert list(error.value.message_dict) == ["status"]
+    assert not Recommendation.objects.exists()
 
 
 def test_new_addressees_are_told_when_assigned(
@@ -368,9 +405,7 @@ def test_new_addressees_are_told_when_assigned(
     Notification.objects.all().delete()
 
     dialogue.update_recommendation(
-        recommendation,
-        actor=coordinator,
-        data={"addressed_to": [org_a, org_b, public_body]},
+        recommendation, actor=coordinator, addressed_to=[org_a, org_b, public_body]
     )
 
     assert _kinds(worker_a) == ["recommendation_assigned"]
@@ -380,10 +415,10 @@ def test_new_addressees_are_told_when_assigned(
 def test_a_coordinator_edit_follows_the_transitions(recommendation, coordinator):
     with pytest.raises(Conflict):
         dialogue.update_recommendation(
-            recommendation, actor=coordinator, data={"status": "implemented"}
+            recommendation, actor=coordinator, status="implemented"
         )
     updated = dialogue.update_recommendation(
-        recommendation, actor=coordinator, data={"status": "adopted"}
+        recommendation, actor=coordinator, status="adopted"
     )
     assert updated.updates.get().status_to == "adopted"
 
@@ -427,7 +462,7 @@ def test_a_new_due_date_gets_its_own_reminder(recommendation, coordinator):
     after = datetime(2023, 7, 2, tzinfo=UTC)
     assert dialogue.send_recommendation_reminders(now=after) == 1
     dialogue.update_recommendation(
-        recommendation, actor=coordinator, data={"due_date": date(2023, 7, 1)}
+        recommendation, actor=coordinator, due_date=date(2023, 7, 1)
     )
     assert dialogue.send_recommendation_reminders(now=after) == 1
 
@@ -575,6 +610,13 @@ def test_coordinators_hide_with_a_reason(meeting, worker_a, coordinator, focal_a
     assert comment.hidden_reason == "Données personnelles"
     with pytest.raises(Conflict):
         dialogue.hide_comment(comment, actor=coordinator, reason="Encore")
+
+
+def test_comment_targets_name_their_models():
+    assert Comment.target_model("emergency") is Emergency
+    assert Comment.target_model("meeting") is Meeting
+    assert Comment.target_model("recommendation") is Recommendation
+    assert Comment.target_model("author") is None
 
 
 def test_comment_text_is_escaped_and_only_web_links_are_clickable(meeting, worker_a):

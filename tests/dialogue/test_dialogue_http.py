@@ -6,7 +6,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from django.conf import settings
+from django.shortcuts import resolve_url
 from django.urls import reverse
+from django.utils import translation
 
 from dialogue import services as dialogue
 from dialogue.models import Comment, Meeting, Recommendation
@@ -19,13 +22,11 @@ STARTS = datetime(2022, 12, 15, 9, tzinfo=UTC)
 def meeting(coordinator, org_a, org_b, public_body):
     return dialogue.create_meeting(
         actor=coordinator,
-        data={
-            "title": "Atelier de Rabat",
-            "starts_at": STARTS,
-            "place": "Rabat, salle Atlas; 2e étage",
-            "agenda": "Ouverture, groupes",
-            "participants": [org_a, org_b, public_body],
-        },
+        title="Atelier de Rabat",
+        starts_at=STARTS,
+        place="Rabat, salle Atlas; 2e étage",
+        agenda="Ouverture, groupes",
+        participants=[org_a, org_b, public_body],
     )
 
 
@@ -33,14 +34,12 @@ def meeting(coordinator, org_a, org_b, public_body):
 def recommendation(coordinator, meeting, org_b, public_body):
     return dialogue.create_recommendation(
         actor=coordinator,
-        data={
-            "text": "Harmoniser les fiches de référencement.",
-            "meeting": meeting,
-            "theme": "referral_identification",
-            "addressed_to": [org_b, public_body],
-            "owner": org_b,
-            "due_date": date(2023, 6, 30),
-        },
+        text="Harmoniser les fiches de référencement.",
+        meeting=meeting,
+        theme="referral_identification",
+        addressed_to=[org_b, public_body],
+        owner=org_b,
+        due_date=date(2023, 6, 30),
     )
 
 
@@ -93,6 +92,33 @@ def test_a_bad_meeting_is_a_400_and_nothing_is_saved(api_as, coordinator):
     assert response.status_code == 400
     assert set(response.json()["errors"]) >= {"themes"}
     assert not Meeting.objects.exists()
+
+
+def test_an_end_before_the_stored_start_is_a_400(api_as, coordinator, meeting):
+    url = reverse("api:meeting-detail", args=[meeting.pk])
+
+    response = api_as(coordinator).patch(
+        url, {"ends_at": "2022-12-15T08:00:00Z"}, format="json"
+    )
+
+    assert response.status_code == 400
+    with translation.override("fr"):  # the coordinator's language
+        expected = translation.gettext("The end cannot be before the start.")
+    assert response.json()["errors"] == {"ends_at": [expected]}
+    meeting.refresh_from_db()
+    assert meeting.ends_at is None
+
+
+def test_a_meeting_patch_changes_only_the_fields_given(api_as, coordinator, meeting):
+    url = reverse("api:meeting-detail", args=[meeting.pk])
+
+    response = api_as(coordinator).patch(url, {"minutes": "Relevé"}, format="json")
+
+    assert response.status_code == 200, response.json()
+    meeting.refresh_from_db()
+    assert meeting.minutes == "Relevé"
+    assert meeting.agenda == "Ouverture, groupes"
+    assert meeting.participants.count() == 3
 
 
 def test_inviting_twice_is_a_409(api_as, coordinator, meeting):
@@ -224,8 +250,7 @@ def test_progress_updates_through_the_api(api_as, token_b, recommendation):
 
 def test_the_board_filters(api_as, worker_a, recommendation, coordinator, org_a):
     other = dialogue.create_recommendation(
-        actor=coordinator,
-        data={"text": "Autre", "addressed_to": [org_a], "dimensions": ["media"]},
+        actor=coordinator, text="Autre", addressed_to=[org_a], dimensions=["media"]
     )
     client = api_as(worker_a)
     url = reverse("api:recommendation-list")
@@ -249,7 +274,9 @@ def test_the_recommendation_list_makes_constant_queries(
         for i in range(n):
             rec = dialogue.create_recommendation(
                 actor=coordinator,
-                data={"text": f"R{i}", "addressed_to": [org_a, org_b], "owner": org_a},
+                text=f"R{i}",
+                addressed_to=[org_a, org_b],
+                owner=org_a,
             )
             dialogue.add_progress_update(rec, actor=coordinator, text="x")
 
@@ -450,6 +477,27 @@ def test_an_owner_reports_progress_on_the_page(client_as, focal_b, recommendatio
     assert recommendation.status == "adopted"
 
 
+def test_an_empty_progress_report_shows_the_error_in_place(
+    client_as, focal_b, recommendation
+):
+    response = client_as(focal_b).post(
+        recommendation.get_absolute_url(), {"status": "", "text": " "}
+    )
+
+    assert response.status_code == 200
+    assert 'id="id_text_error"' in response.text
+    assert not recommendation.updates.exists()
+
+
+def test_a_recommendation_recorded_without_a_status_is_proposed(client_as, coordinator):
+    response = client_as(coordinator).post(
+        reverse("dialogue:recommendation_create"), {"text": "Y", "theme": "other"}
+    )
+
+    assert response.status_code == 302
+    assert Recommendation.objects.get().status == Recommendation.Status.PROPOSED
+
+
 def test_others_cannot_post_progress_on_the_page(client_as, worker_a, recommendation):
     response = client_as(worker_a).post(
         recommendation.get_absolute_url(), {"status": "adopted"}
@@ -537,11 +585,38 @@ def test_the_follow_up_report_csv(client_as, observer, recommendation, focal_b):
         reverse("dialogue:meeting_report_csv", args=[recommendation.meeting_id])
     )
     assert response.status_code == 200
-    text = response.content.decode("utf-8-sig")
+    text = response.getvalue().decode("utf-8-sig")
     lines = text.strip().splitlines()
     assert len(lines) == 2
     assert f"R-{recommendation.pk}" in lines[1]
     assert "'=cmd|x" in lines[1]  # no formula injection
+
+
+def test_the_follow_up_report_csv_asks_anonymous_visitors_to_sign_in(
+    client_as, meeting
+):
+    url = reverse("dialogue:meeting_report_csv", args=[meeting.pk])
+
+    response = client_as(None).get(url)
+
+    assert response.status_code == 302
+    assert response.url == f"{resolve_url(settings.LOGIN_URL)}?next={url}"
+
+
+def test_the_follow_up_report_csv_of_an_unseen_meeting_is_404(client_as, worker_a):
+    # Every signed-in user sees every meeting (MeetingQuerySet.visible_to): the one
+    # meeting they cannot see is one that does not exist.
+    url = reverse("dialogue:meeting_report_csv", args=[999999])
+
+    assert client_as(worker_a).get(url).status_code == 404
+
+
+def test_the_follow_up_report_csv_is_read_only_like_the_report_page(
+    client_as, worker_a, meeting
+):
+    for name in ("dialogue:meeting_report", "dialogue:meeting_report_csv"):
+        url = reverse(name, args=[meeting.pk])
+        assert client_as(worker_a).post(url).status_code == 405, name
 
 
 def test_the_board_page_makes_constant_queries(
@@ -554,7 +629,9 @@ def test_the_board_page_makes_constant_queries(
         for i in range(n):
             dialogue.create_recommendation(
                 actor=coordinator,
-                data={"text": f"R{i}", "addressed_to": [org_a, org_b], "owner": org_b},
+                text=f"R{i}",
+                addressed_to=[org_a, org_b],
+                owner=org_b,
             )
 
     client = client_as(worker_a)

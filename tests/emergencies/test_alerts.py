@@ -68,13 +68,11 @@ def profiles(org_a, org_b, org_c):
 def cold_wave(coordinator):
     return create_emergency(
         actor=coordinator,
-        data={
-            "title": "Vague de froid dans l'Oriental",
-            "kind": Emergency.Kind.COLD_WAVE,
-            "started_on": date(2025, 1, 10),
-            "regions": [region("02")],
-            "provinces": [province(OUJDA), province(FIGUIG)],
-        },
+        title="Vague de froid dans l'Oriental",
+        kind=Emergency.Kind.COLD_WAVE,
+        started_on=date(2025, 1, 10),
+        regions=[region("02")],
+        provinces=[province(OUJDA), province(FIGUIG)],
     )
 
 
@@ -516,6 +514,30 @@ def test_page_composer_previews_then_sends(client_as, coordinator, cold_wave, pr
         profiles["a"],
         profiles["c"],
     }
+
+
+@pytest.mark.parametrize("recipients", [[], ["a"]])
+def test_page_composer_on_a_closed_emergency_says_so_and_sends_nothing(
+    client_as, coordinator, cold_wave, profiles, recipients
+):
+    close_emergency(cold_wave, actor=coordinator)
+    url = reverse("emergencies:alert_create", args=[cold_wave.pk])
+    form = {
+        "message": "Besoin d'abris",
+        "regions": [region("02").pk],
+        "sectors": [sector("shelter_nfi").pk],
+        "action": "send",
+        "recipients": [profiles[key].pk for key in recipients],
+    }
+
+    response = client_as(coordinator).post(url, form, follow=True)
+
+    assert response.status_code == 200
+    assert response.redirect_chain == [
+        (reverse("emergencies:detail", args=[cold_wave.pk]), 302)
+    ]
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    assert not Alert.objects.exists()
 
 
 def test_page_answer(client_as, alert, worker_a, worker_b, coordinator, observer):

@@ -69,7 +69,7 @@ def cold_wave_data(**changes):
 
 @pytest.fixture
 def cold_wave(coordinator):
-    return create_emergency(actor=coordinator, data=cold_wave_data())
+    return create_emergency(actor=coordinator, **cold_wave_data())
 
 
 @pytest.fixture
@@ -77,14 +77,12 @@ def shelter_need(cold_wave, coordinator):
     return add_need(
         cold_wave,
         actor=coordinator,
-        data={
-            "sector": sector("shelter_nfi"),
-            "service_type": service_type("emergency_shelter"),
-            "region": region("02"),
-            "province": province(OUJDA),
-            "people_in_need": 300,
-            "priority": Need.Priority.HIGH,
-        },
+        sector=sector("shelter_nfi"),
+        service_type=service_type("emergency_shelter"),
+        region=region("02"),
+        province=province(OUJDA),
+        people_in_need=300,
+        priority=Need.Priority.HIGH,
     )
 
 
@@ -105,7 +103,7 @@ def capacity_data(**changes):
 # Emergencies
 # ---------------------------------------------------------------------------
 def test_a_coordinator_declares_an_emergency(coordinator):
-    emergency = create_emergency(actor=coordinator, data=cold_wave_data())
+    emergency = create_emergency(actor=coordinator, **cold_wave_data())
 
     assert emergency.created_by == coordinator
     assert set(emergency.regions.values_list("code", flat=True)) == {"02"}
@@ -116,16 +114,14 @@ def test_a_coordinator_declares_an_emergency(coordinator):
 @pytest.mark.parametrize("who", ["worker_a", "focal_a", "observer"])
 def test_only_coordinators_declare_emergencies(request, who):
     with pytest.raises(PermissionDenied):
-        create_emergency(actor=request.getfixturevalue(who), data=cold_wave_data())
+        create_emergency(actor=request.getfixturevalue(who), **cold_wave_data())
 
     assert not Emergency.objects.exists()
 
 
 def test_an_emergency_cannot_end_before_it_starts(coordinator):
     with pytest.raises(ValidationError) as error:
-        create_emergency(
-            actor=coordinator, data=cold_wave_data(ended_on=date(2025, 1, 1))
-        )
+        create_emergency(actor=coordinator, **cold_wave_data(ended_on=date(2025, 1, 1)))
 
     assert error.value.message_dict == {
         "ended_on": ["The end date cannot be before the start date."]
@@ -137,7 +133,7 @@ def test_provinces_must_lie_in_the_regions(coordinator):
     with pytest.raises(ValidationError) as error:
         create_emergency(
             actor=coordinator,
-            data=cold_wave_data(provinces=[province(OUJDA), province(CASABLANCA)]),
+            **cold_wave_data(provinces=[province(OUJDA), province(CASABLANCA)]),
         )
 
     assert "provinces" in error.value.message_dict
@@ -146,13 +142,11 @@ def test_provinces_must_lie_in_the_regions(coordinator):
 
 def test_an_emergency_needs_a_region_and_a_title(coordinator):
     with pytest.raises(ValidationError) as error:
-        create_emergency(
-            actor=coordinator, data=cold_wave_data(regions=[], provinces=[])
-        )
+        create_emergency(actor=coordinator, **cold_wave_data(regions=[], provinces=[]))
     assert list(error.value.message_dict) == ["regions"]
 
     with pytest.raises(ValidationError) as error:
-        create_emergency(actor=coordinator, data=cold_wave_data(title="  "))
+        create_emergency(actor=coordinator, **cold_wave_data(title="  "))
     assert list(error.value.message_dict) == ["title"]
 
 
@@ -160,7 +154,8 @@ def test_a_coordinator_edits_an_emergency(cold_wave, coordinator):
     update_emergency(
         cold_wave,
         actor=coordinator,
-        data={"severity": Emergency.Severity.CRITICAL, "provinces": [province(NADOR)]},
+        severity=Emergency.Severity.CRITICAL,
+        provinces=[province(NADOR)],
     )
 
     cold_wave.refresh_from_db()
@@ -172,14 +167,58 @@ def test_editing_regions_reports_provinces_left_outside_on_regions(
     cold_wave, coordinator
 ):
     with pytest.raises(ValidationError) as error:
-        update_emergency(cold_wave, actor=coordinator, data={"regions": [region("06")]})
+        update_emergency(cold_wave, actor=coordinator, regions=[region("06")])
 
     assert list(error.value.message_dict) == ["regions"]
 
 
+def test_every_mistake_of_an_emergency_is_reported_at_once(coordinator):
+    with pytest.raises(ValidationError) as error:
+        create_emergency(
+            actor=coordinator,
+            **cold_wave_data(
+                title=" ",
+                ended_on=date(2025, 1, 1),
+                provinces=[province(CASABLANCA)],
+            ),
+        )
+
+    assert set(error.value.message_dict) == {"title", "provinces", "ended_on"}
+
+
+def test_an_edit_changes_only_the_fields_given(cold_wave, coordinator):
+    update_emergency(cold_wave, actor=coordinator, title="Vague de froid (suite)")
+
+    cold_wave.refresh_from_db()
+    assert cold_wave.title == "Vague de froid (suite)"
+    assert cold_wave.severity == Emergency.Severity.HIGH
+    assert cold_wave.people_affected == 1200
+    assert cold_wave.provinces.count() == 3
+
+
+def test_an_edit_checks_the_end_date_against_the_stored_start(cold_wave, coordinator):
+    with pytest.raises(ValidationError) as error:
+        update_emergency(cold_wave, actor=coordinator, ended_on=date(2025, 1, 9))
+
+    assert error.value.message_dict == {
+        "ended_on": ["The end date cannot be before the start date."]
+    }
+    cold_wave.refresh_from_db()
+    assert cold_wave.ended_on is None
+
+
+def test_closing_before_the_start_is_refused(cold_wave, coordinator):
+    with pytest.raises(ValidationError) as error:
+        close_emergency(cold_wave, actor=coordinator, ended_on=date(2025, 1, 1))
+
+    assert list(error.value.message_dict) == ["ended_on"]
+    cold_wave.refresh_from_db()
+    assert cold_wave.status == Emergency.Status.ACTIVE
+
+
 def test_a_caseworker_cannot_edit_an_emergency(cold_wave, worker_a):
     with pytest.raises(PermissionDenied):
-        update_emergency(cold_wave, actor=worker_a, data={"title": "x"})
+        update_emergency(cold_wave, actor=worker_a, title="x")
 
 
 def test_closing_sets_the_end_date_and_twice_is_a_conflict(cold_wave, coordinator):
@@ -193,9 +232,7 @@ def test_closing_sets_the_end_date_and_twice_is_a_conflict(cold_wave, coordinato
 
 
 def test_closing_through_status_sets_the_end_date(cold_wave, coordinator):
-    update_emergency(
-        cold_wave, actor=coordinator, data={"status": Emergency.Status.CLOSED}
-    )
+    update_emergency(cold_wave, actor=coordinator, status=Emergency.Status.CLOSED)
 
     cold_wave.refresh_from_db()
     assert cold_wave.ended_on is not None
@@ -205,7 +242,7 @@ def test_closing_through_status_sets_the_end_date(cold_wave, coordinator):
 # Needs
 # ---------------------------------------------------------------------------
 def test_a_coordinator_records_changes_and_removes_a_need(shelter_need, coordinator):
-    update_need(shelter_need, actor=coordinator, data={"people_in_need": 450})
+    update_need(shelter_need, actor=coordinator, people_in_need=450)
     shelter_need.refresh_from_db()
     assert shelter_need.people_in_need == 450
 
@@ -218,11 +255,9 @@ def test_a_need_lies_in_the_emergency_regions(cold_wave, coordinator):
         add_need(
             cold_wave,
             actor=coordinator,
-            data={
-                "sector": sector("health"),
-                "region": region("06"),
-                "people_in_need": 5,
-            },
+            sector=sector("health"),
+            region=region("06"),
+            people_in_need=5,
         )
     assert list(error.value.message_dict) == ["region"]
 
@@ -230,12 +265,10 @@ def test_a_need_lies_in_the_emergency_regions(cold_wave, coordinator):
         add_need(
             cold_wave,
             actor=coordinator,
-            data={
-                "sector": sector("health"),
-                "region": region("02"),
-                "province": province(CASABLANCA),
-                "people_in_need": 5,
-            },
+            sector=sector("health"),
+            region=region("02"),
+            province=province(CASABLANCA),
+            people_in_need=5,
         )
     assert list(error.value.message_dict) == ["province"]
 
@@ -245,22 +278,47 @@ def test_a_need_service_type_belongs_to_its_sector(cold_wave, coordinator):
         add_need(
             cold_wave,
             actor=coordinator,
-            data={
-                "sector": sector("health"),
-                "service_type": service_type("winterisation_kit"),
-                "region": region("02"),
-                "people_in_need": 5,
-            },
+            sector=sector("health"),
+            service_type=service_type("winterisation_kit"),
+            region=region("02"),
+            people_in_need=5,
         )
 
     assert list(error.value.message_dict) == ["service_type"]
     assert not Need.objects.exists()
 
 
+def test_a_need_place_and_service_type_mistakes_are_reported_together(
+    cold_wave, coordinator
+):
+    with pytest.raises(ValidationError) as error:
+        add_need(
+            cold_wave,
+            actor=coordinator,
+            sector=sector("health"),
+            service_type=service_type("winterisation_kit"),
+            region=region("02"),
+            province=province(CASABLANCA),
+            people_in_need=5,
+        )
+
+    assert set(error.value.message_dict) == {"province", "service_type"}
+
+
+def test_a_need_edit_changes_only_the_fields_given(shelter_need, coordinator):
+    update_need(shelter_need, actor=coordinator, note="Familles avec enfants")
+
+    shelter_need.refresh_from_db()
+    assert shelter_need.note == "Familles avec enfants"
+    assert shelter_need.people_in_need == 300
+    assert shelter_need.service_type == service_type("emergency_shelter")
+    assert shelter_need.province == province(OUJDA)
+
+
 def test_changing_a_need_sector_drops_a_service_type_of_the_old_one(
     shelter_need, coordinator
 ):
-    update_need(shelter_need, actor=coordinator, data={"sector": sector("health")})
+    update_need(shelter_need, actor=coordinator, sector=sector("health"))
 
     shelter_need.refresh_from_db()
     assert shelter_need.service_type is None
@@ -270,9 +328,15 @@ def test_changing_a_need_sector_drops_a_service_type_of_the_old_one(
 def test_only_coordinators_manage_needs(request, who, cold_wave, shelter_need):
     actor = request.getfixturevalue(who)
     with pytest.raises(PermissionDenied):
-        add_need(cold_wave, actor=actor, data={})
+        add_need(
+            cold_wave,
+            actor=actor,
+            sector=sector("health"),
+            region=region("02"),
+            people_in_need=1,
+        )
     with pytest.raises(PermissionDenied):
-        update_need(shelter_need, actor=actor, data={"people_in_need": 1})
+        update_need(shelter_need, actor=actor, people_in_need=1)
     with pytest.raises(PermissionDenied):
         remove_need(shelter_need, actor=actor)
     assert Need.objects.get().people_in_need == 300
@@ -284,7 +348,7 @@ def test_only_coordinators_manage_needs(request, who, cold_wave, shelter_need):
 def test_a_caseworker_declares_a_capacity_for_their_organisation(
     worker_a, org_a, cold_wave
 ):
-    capacity = declare_capacity(actor=worker_a, data=capacity_data(emergency=cold_wave))
+    capacity = declare_capacity(actor=worker_a, **capacity_data(emergency=cold_wave))
 
     assert (capacity.organisation, capacity.created_by) == (org_a, worker_a)
     assert capacity.emergency == cold_wave
@@ -294,7 +358,7 @@ def test_as_of_defaults_to_today(worker_a):
     data = capacity_data()
     del data["as_of"]
 
-    capacity = declare_capacity(actor=worker_a, data=data)
+    capacity = declare_capacity(actor=worker_a, **data)
 
     assert capacity.as_of is not None
 
@@ -302,21 +366,18 @@ def test_as_of_defaults_to_today(worker_a):
 @pytest.mark.parametrize("who", ["coordinator", "observer"])
 def test_people_without_an_organisation_cannot_declare_capacities(request, who):
     with pytest.raises(PermissionDenied):
-        declare_capacity(actor=request.getfixturevalue(who), data=capacity_data())
+        declare_capacity(actor=request.getfixturevalue(who), **capacity_data())
     assert not Capacity.objects.exists()
 
 
 def test_a_capacity_place_and_service_type_are_checked(worker_a):
     with pytest.raises(ValidationError) as error:
-        declare_capacity(
-            actor=worker_a, data=capacity_data(province=province(CASABLANCA))
-        )
+        declare_capacity(actor=worker_a, **capacity_data(province=province(CASABLANCA)))
     assert list(error.value.message_dict) == ["province"]
 
     with pytest.raises(ValidationError) as error:
         declare_capacity(
-            actor=worker_a,
-            data=capacity_data(service_type=service_type("primary_care")),
+            actor=worker_a, **capacity_data(service_type=service_type("primary_care"))
         )
     assert list(error.value.message_dict) == ["service_type"]
 
@@ -324,11 +385,11 @@ def test_a_capacity_place_and_service_type_are_checked(worker_a):
 def test_only_members_of_the_organisation_change_its_capacity(
     worker_a, focal_a, focal_b
 ):
-    capacity = declare_capacity(actor=worker_a, data=capacity_data())
+    capacity = declare_capacity(actor=worker_a, **capacity_data())
 
-    update_capacity(capacity, actor=focal_a, data={"quantity": 35})
+    update_capacity(capacity, actor=focal_a, quantity=35)
     with pytest.raises(PermissionDenied):
-        update_capacity(capacity, actor=focal_b, data={"quantity": 1})
+        update_capacity(capacity, actor=focal_b, quantity=1)
     with pytest.raises(PermissionDenied):
         withdraw_capacity(capacity, actor=focal_b)
     assert Capacity.objects.get().quantity == 35
@@ -402,6 +463,21 @@ def test_api_errors_are_in_the_user_language(api_as, coordinator):
     assert response.json()["errors"] == {"ended_on": [expected]}
 
 
+def test_api_an_end_date_before_the_stored_start_is_a_400(
+    api_as, coordinator, cold_wave
+):
+    url = reverse("api:emergency-detail", args=[cold_wave.pk])
+
+    response = api_as(coordinator).patch(url, {"ended_on": "2025-01-09"}, format="json")
+
+    assert response.status_code == 400
+    with translation.override("fr"):  # the coordinator's language
+        expected = translation.gettext("The end date cannot be before the start date.")
+    assert response.json()["errors"] == {"ended_on": [expected]}
+    cold_wave.refresh_from_db()
+    assert cold_wave.ended_on is None
+
+
 @pytest.mark.parametrize("who", ["worker_a", "observer"])
 def test_api_only_coordinators_declare_and_edit(api_as, request, who, cold_wave):
     client = api_as(request.getfixturevalue(who))
@@ -425,7 +501,7 @@ def test_api_token_reads_emergencies_with_needs(api_as, token_b, shelter_need):
 def test_api_filters_emergencies(api_as, worker_a, cold_wave, coordinator):
     create_emergency(
         actor=coordinator,
-        data=cold_wave_data(
+        **cold_wave_data(
             title="Incendie à Casablanca",
             kind=Emergency.Kind.FIRE,
             regions=[region("06")],
@@ -452,22 +528,18 @@ def test_api_emergency_list_queries_do_not_grow(
     api_as, worker_a, coordinator, django_assert_num_queries
 ):
     client = api_as(worker_a)
-    create_emergency(actor=coordinator, data=cold_wave_data())
+    create_emergency(actor=coordinator, **cold_wave_data())
     client.get(EMERGENCIES)  # warm caches (content types, sessions)
     with django_assert_num_queries(7) as one:
         client.get(EMERGENCIES)
     for n in range(5):
-        emergency = create_emergency(
-            actor=coordinator, data=cold_wave_data(title=f"E{n}")
-        )
+        emergency = create_emergency(actor=coordinator, **cold_wave_data(title=f"E{n}"))
         add_need(
             emergency,
             actor=coordinator,
-            data={
-                "sector": sector("health"),
-                "region": region("02"),
-                "people_in_need": 3,
-            },
+            sector=sector("health"),
+            region=region("02"),
+            people_in_need=3,
         )
     with django_assert_num_queries(len(one.captured_queries)):
         response = client.get(EMERGENCIES)
@@ -558,12 +630,12 @@ def test_api_capacity_list_queries_do_not_grow(
     api_as, worker_a, django_assert_num_queries
 ):
     client = api_as(worker_a)
-    declare_capacity(actor=worker_a, data=capacity_data())
+    declare_capacity(actor=worker_a, **capacity_data())
     client.get(CAPACITIES)
     with django_assert_num_queries(4) as one:
         client.get(CAPACITIES)
     for _n in range(5):
-        declare_capacity(actor=worker_a, data=capacity_data())
+        declare_capacity(actor=worker_a, **capacity_data())
     with django_assert_num_queries(len(one.captured_queries)):
         assert client.get(CAPACITIES).json()["count"] == 6
 
@@ -591,12 +663,12 @@ def test_pages_list_and_detail_for_everyone_signed_in(
 
 def test_page_list_queries_do_not_grow(client_as, worker_a, coordinator):
     client = client_as(worker_a)
-    create_emergency(actor=coordinator, data=cold_wave_data())
+    create_emergency(actor=coordinator, **cold_wave_data())
     client.get(reverse("emergencies:list"))
     with CaptureQueriesContext(connection) as one:
         client.get(reverse("emergencies:list"))
     for n in range(5):
-        create_emergency(actor=coordinator, data=cold_wave_data(title=f"E{n}"))
+        create_emergency(actor=coordinator, **cold_wave_data(title=f"E{n}"))
     with CaptureQueriesContext(connection) as many:
         response = client.get(reverse("emergencies:list"))
     assert len(response.context["object_list"]) == 6
@@ -630,6 +702,59 @@ def test_pages_a_coordinator_declares_an_emergency_with_errors_next_to_fields(
     emergency = Emergency.objects.get()
     assert response.status_code == 302
     assert response.url == reverse("emergencies:detail", args=[emergency.pk])
+
+
+def test_pages_speak_of_unticking_provinces_the_api_of_removing_them(
+    client_as, api_as, coordinator
+):
+    form = {
+        "title": "Vague de froid",
+        "kind": "cold_wave",
+        "severity": "high",
+        "status": "active",
+        "started_on": "2025-01-10",
+        "regions": [region("02").pk],
+        "provinces": [province(CASABLANCA).pk],
+    }
+
+    page = client_as(coordinator).post(reverse("emergencies:create"), form)
+    api = api_as(coordinator).post(
+        EMERGENCIES, body(provinces=[CASABLANCA]), format="json"
+    )
+
+    with translation.override("fr"):  # the coordinator's language
+        names = {"names": province(CASABLANCA).name}
+        untick = translation.gettext(
+            "These provinces are not in the regions chosen: %(names)s. "
+            "Add their region or untick them."
+        )
+        remove = translation.gettext(
+            "These provinces are not in the regions chosen: %(names)s. "
+            "Add their region or remove them."
+        )
+    assert page.context["form"].errors["provinces"] == [untick % names]
+    assert api.json()["errors"] == {"provinces": [remove % names]}
+    assert not Emergency.objects.exists()
+
+
+def test_pages_show_a_need_place_and_service_type_mistakes_together(
+    client_as, coordinator, cold_wave
+):
+    response = client_as(coordinator).post(
+        reverse("emergencies:needs", args=[cold_wave.pk]),
+        {
+            "sector": sector("health").pk,
+            "service_type": service_type("winterisation_kit").pk,
+            "region": region("02").pk,
+            "province": province(CASABLANCA).pk,
+            "people_in_need": 10,
+            "priority": "high",
+        },
+    )
+
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"province", "service_type"}
+    assert not Need.objects.exists()
 
 
 @pytest.mark.parametrize(

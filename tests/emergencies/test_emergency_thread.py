@@ -11,12 +11,10 @@ from emergencies.services import create_emergency
 def _emergency(coordinator, oriental):
     return create_emergency(
         actor=coordinator,
-        data={
-            "title": "Vague de froid",
-            "kind": "cold_wave",
-            "regions": [oriental],
-            "started_on": "2026-01-05",
-        },
+        title="Vague de froid",
+        kind="cold_wave",
+        regions=[oriental],
+        started_on="2026-01-05",
     )
 
 
