@@ -149,7 +149,7 @@ def main() -> None:
                 results["memory_before_mb"] = memory_before
                 results["report"] = record.report
             with connection.cursor() as cursor, pghistory.context(bench="copy"):
-                # The same trigger settings as the import path (see imports._run).
+                # The same trigger settings as the import path (imports/writing.py).
                 cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
                 start = time.perf_counter()
                 copy_rows(cursor, resolved, other.pk, user.pk)

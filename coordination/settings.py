@@ -196,6 +196,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 }
 
 # ---------------------------------------------------------------------------
+# 4W spreadsheet imports: files up to this many rows are checked and imported while
+# the page waits; larger ones go to a worker and the page shows their progress.
+# ---------------------------------------------------------------------------
+INTERVENTION_IMPORT_SYNC_ROWS = env.int("INTERVENTION_IMPORT_SYNC_ROWS", default=2000)
+
+# ---------------------------------------------------------------------------
 # Beneficiaries: identity encryption keys (first encrypts, all decrypt: rotation), the
 # keyed-hash key of duplicate detection, and how long an inactive identity is kept.
 # Empty keys are refused by `check --deploy` and when a beneficiary is saved.

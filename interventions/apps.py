@@ -16,3 +16,6 @@ class InterventionsConfig(AppConfig):
         from .analysis import organisations_with_interventions
 
         register_recipient_provider(organisations_with_interventions)
+        # Register the import task with Celery in every process (services publish it
+        # by name; eager mode in tests runs it in place).
+        from . import tasks  # noqa: F401

@@ -7,21 +7,12 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from coordination.forms import add_service_errors
 from coordination.models import Province, Region, Sector, ServiceType
 from emergencies.models import Emergency
 from organisations.models import Organisation
 
 from .models import COUNT_LABELS, COUNTS, Intervention, counts_error
 from .services import FIELDS, rule_errors
-
-__all__ = [
-    "AnalysisForm",
-    "ImportForm",
-    "InterventionForm",
-    "ProgressForm",
-    "add_service_errors",
-]
 
 
 def _grouped(rows, group_of) -> list[tuple[str, list[tuple[int, str]]]]:

@@ -13,9 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from coordination.celery import app as celery_app
 from coordination.exceptions import PermissionDenied, ValidationError
 from coordination.exceptions import PreconditionFailed as BasePreconditionFailed
+from coordination.unset import UNSET, Unset, given
 
+from .imports import check_upload, estimate_rows, run_import, store_upload
 from .models import (
     COUNTS,
     Intervention,
@@ -25,6 +28,11 @@ from .models import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from decimal import Decimal
+
+    from coordination.models import Province, Region, Sector, ServiceType
+    from emergencies.models import Emergency
     from organisations.models import Organisation, User
 
 # What a caseworker may set on an intervention (the organisation is the acting one).
@@ -48,6 +56,9 @@ FIELDS = (
     "external_ref",
 )
 M2M = ("partners",)
+# The worker's task (tasks.py calls this module: it is published by name, so the two
+# modules do not import each other; apps.py registers it).
+IMPORT_TASK = "interventions.tasks.import_interventions_task"
 
 
 class PreconditionFailed(BasePreconditionFailed):
@@ -131,20 +142,80 @@ def _check_external_ref(
 
 
 @transaction.atomic
-def create_intervention(*, actor: User, data: dict[str, Any]) -> Intervention:
-    """Log an intervention for the actor's acting organisation."""
+def create_intervention(
+    *,
+    actor: User,
+    sector: Sector,
+    activity: ServiceType,
+    region: Region,
+    start_date: date,
+    end_date: date | None = None,
+    emergency: Emergency | None = None,
+    province: Province | None = None,
+    commune: str = "",
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    status: str = Intervention.Status.ONGOING,
+    modality: str = Intervention.Modality.SERVICE,
+    targeted_women: int | None = None,
+    targeted_men: int | None = None,
+    targeted_girls: int | None = None,
+    targeted_boys: int | None = None,
+    targeted_disabled: int | None = None,
+    targeted_total: int | None = None,
+    reached_women: int | None = None,
+    reached_men: int | None = None,
+    reached_girls: int | None = None,
+    reached_boys: int | None = None,
+    reached_disabled: int | None = None,
+    reached_total: int | None = None,
+    funding_source: str = "",
+    description: str = "",
+    external_ref: str = "",
+    partners: Iterable[Organisation] = (),
+) -> Intervention:
+    """Log an intervention for the actor's acting organisation (a count left None is
+    0; a total left None is the sum of its four parts)."""
     organisation = actor.acting_organisation
     if organisation is None:
         raise PermissionDenied(_("Act for an organisation to log its interventions."))
     require_writer(actor, organisation)
-    values = {f: data[f] for f in FIELDS if f in data}
+    values = {
+        "emergency": emergency,
+        "sector": sector,
+        "activity": activity,
+        "region": region,
+        "province": province,
+        "commune": commune,
+        "latitude": latitude,
+        "longitude": longitude,
+        "start_date": start_date,
+        "end_date": end_date,
+        "status": status,
+        "modality": modality,
+        "targeted_women": targeted_women,
+        "targeted_men": targeted_men,
+        "targeted_girls": targeted_girls,
+        "targeted_boys": targeted_boys,
+        "targeted_disabled": targeted_disabled,
+        "targeted_total": targeted_total,
+        "reached_women": reached_women,
+        "reached_men": reached_men,
+        "reached_girls": reached_girls,
+        "reached_boys": reached_boys,
+        "reached_disabled": reached_disabled,
+        "reached_total": reached_total,
+        "funding_source": funding_source,
+        "description": description,
+        "external_ref": external_ref,
+    }
     for prefix in ("targeted", "reached"):
         _fill_total(values, prefix)
-    partners = list(data.get("partners") or [])
+    partners = list(partners or [])
     errors = rule_errors({**values, "organisation": organisation, "partners": partners})
     if errors:
         raise ValidationError(errors)
-    _check_external_ref(organisation, values.get("external_ref", ""))
+    _check_external_ref(organisation, external_ref)
     intervention = Intervention.objects.create(
         organisation=organisation, created_by=actor, **values
     )
@@ -168,11 +239,38 @@ def update_intervention(
     intervention: Intervention,
     *,
     actor: User,
-    data: dict[str, Any],
     version: int | None = None,
+    emergency: Emergency | Unset | None = UNSET,
+    sector: Sector | Unset = UNSET,
+    activity: ServiceType | Unset = UNSET,
+    region: Region | Unset = UNSET,
+    province: Province | Unset | None = UNSET,
+    commune: str | Unset = UNSET,
+    latitude: Decimal | Unset | None = UNSET,
+    longitude: Decimal | Unset | None = UNSET,
+    start_date: date | Unset = UNSET,
+    end_date: date | Unset | None = UNSET,
+    status: str | Unset = UNSET,
+    modality: str | Unset = UNSET,
+    targeted_women: int | Unset | None = UNSET,
+    targeted_men: int | Unset | None = UNSET,
+    targeted_girls: int | Unset | None = UNSET,
+    targeted_boys: int | Unset | None = UNSET,
+    targeted_disabled: int | Unset | None = UNSET,
+    targeted_total: int | Unset | None = UNSET,
+    reached_women: int | Unset | None = UNSET,
+    reached_men: int | Unset | None = UNSET,
+    reached_girls: int | Unset | None = UNSET,
+    reached_boys: int | Unset | None = UNSET,
+    reached_disabled: int | Unset | None = UNSET,
+    reached_total: int | Unset | None = UNSET,
+    funding_source: str | Unset = UNSET,
+    description: str | Unset = UNSET,
+    external_ref: str | Unset = UNSET,
+    partners: Iterable[Organisation] | Unset = UNSET,
 ) -> Intervention:
-    """Edit an intervention of the actor's organisation. With `version`, refuse
-    (PreconditionFailed) if someone saved it since that version."""
+    """Edit an intervention of the actor's organisation: only the fields given change.
+    With `version`, refuse (PreconditionFailed) if someone saved it since then."""
     require_writer(actor, intervention.organisation)
     # Lock first: two caseworkers (or a partner system) may save at once.
     intervention = (
@@ -182,16 +280,56 @@ def update_intervention(
     )
     if version is not None and version != intervention.version:
         raise PreconditionFailed
-    changed = [f for f in FIELDS if f in data]
-    values = {f: data[f] for f in changed}
+    values = given(
+        emergency=emergency,
+        sector=sector,
+        activity=activity,
+        region=region,
+        province=province,
+        commune=commune,
+        latitude=latitude,
+        longitude=longitude,
+        start_date=start_date,
+        end_date=end_date,
+        status=status,
+        modality=modality,
+        targeted_women=targeted_women,
+        targeted_men=targeted_men,
+        targeted_girls=targeted_girls,
+        targeted_boys=targeted_boys,
+        targeted_disabled=targeted_disabled,
+        targeted_total=targeted_total,
+        reached_women=reached_women,
+        reached_men=reached_men,
+        reached_girls=reached_girls,
+        reached_boys=reached_boys,
+        reached_disabled=reached_disabled,
+        reached_total=reached_total,
+        funding_source=funding_source,
+        description=description,
+        external_ref=external_ref,
+    )
+    _save_changes(intervention, actor=actor, values=values, partners=partners)
+    return intervention
+
+
+def _save_changes(
+    intervention: Intervention,
+    *,
+    actor: User,
+    values: dict[str, Any],
+    partners: Iterable[Organisation] | Unset,
+) -> None:
+    """Check the changed fields against the rules with the rest as saved, then save
+    them (and the partners, when given)."""
+    changed = list(values)
     for prefix in ("targeted", "reached"):
         _fill_total(values, prefix)
-    partners = data.get("partners")
     merged = {f: getattr(intervention, f) for f in FIELDS}
     merged.update(values)
     merged["organisation"] = intervention.organisation
-    merged["partners"] = (
-        list(partners) if partners is not None else list(intervention.partners.all())
+    merged["partners"] = list(
+        intervention.partners.all() if isinstance(partners, Unset) else partners
     )
     errors = rule_errors(merged)
     if errors:
@@ -205,9 +343,8 @@ def update_intervention(
     intervention.version += 1
     intervention.updated_by = actor
     intervention.save(update_fields=[*changed, "version", "updated_by", "updated_at"])
-    if partners is not None:
+    if not isinstance(partners, Unset):
         intervention.partners.set(partners)
-    return intervention
 
 
 @transaction.atomic
@@ -258,15 +395,13 @@ def record_progress(
 # ---------------------------------------------------------------------------
 def start_import(*, actor: User, upload) -> InterventionImport:
     """Keep an uploaded spreadsheet (in pieces, in PostgreSQL) for checking and import."""
-    from . import imports
-
     organisation = actor.acting_organisation
     if organisation is None:
         raise PermissionDenied(
             _("Act for an organisation to import its interventions.")
         )
     require_writer(actor, organisation)
-    imports.check_upload(upload)
+    check_upload(upload)
     with transaction.atomic():
         record = InterventionImport.objects.create(
             organisation=organisation,
@@ -274,8 +409,8 @@ def start_import(*, actor: User, upload) -> InterventionImport:
             file_name=(upload.name or "file")[:255],
             size=upload.size or 0,
         )
-        imports.store_upload(record, upload)
-        record.total_rows = imports.estimate_rows(record)
+        store_upload(record, upload)
+        record.total_rows = estimate_rows(record)
         record.save(update_fields=["total_rows", "updated_at"])
     return record
 
@@ -285,8 +420,6 @@ def import_interventions(
 ) -> InterventionImport:
     """Check (dry_run) or import a kept spreadsheet: every error by row and column; a
     real import saves every row or none, and updates rows whose reference it knows."""
-    from . import imports
-
     require_writer(actor, record.organisation)
     InterventionImport.objects.filter(pk=record.pk).update(
         status=(
@@ -301,7 +434,7 @@ def import_interventions(
     # also spares pghistory's trigger a failing lookup per row, which dominates the
     # cost of a large import without it.
     with pghistory.context(user=actor.pk, intervention_import=record.pk):
-        report = imports.run_import(record, actor=actor, dry_run=dry_run)
+        report = run_import(record, actor=actor, dry_run=dry_run)
     if report.valid and not dry_run:
         status = InterventionImport.Status.DONE
     elif report.valid:
@@ -331,10 +464,6 @@ def queue_import(
     record: InterventionImport, *, actor: User, dry_run: bool
 ) -> InterventionImport:
     """Hand a large file to a worker; the page polls its progress."""
-    from functools import partial
-
-    from .tasks import import_interventions_task
-
     require_writer(actor, record.organisation)
     with transaction.atomic():
         InterventionImport.objects.filter(pk=record.pk).update(
@@ -346,9 +475,8 @@ def queue_import(
             processed_rows=0,
             updated_at=timezone.now(),
         )
-        transaction.on_commit(
-            partial(import_interventions_task.delay, record.pk, actor.pk, dry_run)
-        )
+        task = celery_app.signature(IMPORT_TASK, args=(record.pk, actor.pk, dry_run))
+        transaction.on_commit(task.apply_async)
     record.refresh_from_db()
     return record
 

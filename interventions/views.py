@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import FieldDoesNotExist
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -18,30 +17,20 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
-from pghistory.models import MiddlewareEvents
 
-from coordination.exceptions import PermissionDenied, ValidationError
+from coordination.exceptions import PermissionDenied
+from coordination.forms import service_errors
+from coordination.history import HistoryRenderer
 from coordination.permissions import VisibleToUserMixin
 from organisations.models import User
 
 from . import exports, imports, services
 from .analysis import analyse
 from .filters import InterventionFilter
-from .forms import (
-    AnalysisForm,
-    ImportForm,
-    InterventionForm,
-    ProgressForm,
-    add_service_errors,
-)
+from .forms import AnalysisForm, ImportForm, InterventionForm, ProgressForm
 from .models import COUNT_LABELS, COUNTS, Intervention, InterventionImport
 
 LIST_RELATED = ("organisation", "sector", "activity", "region", "province", "emergency")
-
-
-def _import_sync_rows() -> int:
-    # Files up to this many rows are checked and imported while the page waits.
-    return getattr(settings, "INTERVENTION_IMPORT_SYNC_ROWS", 2000)
 
 
 def _require_member(user: User) -> None:
@@ -156,89 +145,32 @@ def template(request, file_format: str, language: str):
 # ---------------------------------------------------------------------------
 # One intervention
 # ---------------------------------------------------------------------------
-HIDDEN = {"id", "created_at", "updated_at", "organisation", "version", "intervention"}
+# The intervention is the page's subject and its user fields name who acted (shown as
+# the actor); the version only counts saves.
+HISTORY = HistoryRenderer(
+    (Intervention, Intervention.updates.rel.related_model),
+    hidden={
+        "organisation",
+        "version",
+        "intervention",
+        "created_by",
+        "updated_by",
+        "reported_by",
+    },
+    # Changes made outside a request (imports, the API's workers) name no user in
+    # their context: the row's own fields say who.
+    actor_fields={
+        "insert": ("created_by", "reported_by"),
+        "update": ("updated_by",),
+        "delete": ("created_by", "reported_by"),
+    },
+)
 
 
 def history_entries(intervention: Intervention) -> list[dict]:
     """Who changed what and when, from the audit trail (the intervention and its
-    progress reports), newest first; every user named is loaded in one query."""
-    events = list(
-        MiddlewareEvents.objects.references(intervention).order_by(
-            "-pgh_created_at", "-pgh_id"
-        )[:200]
-    )
-    models = {
-        "interventions.InterventionEvent": Intervention,
-        "interventions.InterventionUpdateEvent": Intervention.updates.rel.related_model,
-    }
-    user_ids = set()
-    for event in events:
-        data = event.pgh_data or {}
-        for key in ("created_by_id", "updated_by_id", "reported_by_id"):
-            if data.get(key):
-                user_ids.add(int(data[key]))
-        if (event.pgh_context or {}).get("user"):
-            user_ids.add(int(event.pgh_context["user"]))
-    users = User.objects.in_bulk(user_ids)
-    entries = []
-    for event in events:
-        model = models.get(event.pgh_model)
-        if model is None:
-            continue
-        data = event.pgh_data or {}
-        actor_id = (event.pgh_context or {}).get("user") or (
-            data.get("updated_by_id")
-            if event.pgh_label == "update"
-            else data.get("created_by_id") or data.get("reported_by_id")
-        )
-        if event.pgh_label == "update" and event.pgh_diff:
-            changed = list(event.pgh_diff.items())
-        else:
-            changed = [
-                (k, [None, v]) for k, v in data.items() if v not in (None, "", 0)
-            ]
-        changes = []
-        for field, (old, new) in changed:
-            name = field.removesuffix("_id")
-            if name in HIDDEN or name.endswith("_by"):
-                continue
-            try:
-                model_field = model._meta.get_field(name)
-            except FieldDoesNotExist:
-                continue
-            changes.append(
-                {
-                    "field": model_field.verbose_name,
-                    "old": _show(model_field, old),
-                    "new": _show(model_field, new),
-                }
-            )
-        if event.pgh_label == "update" and not changes:
-            continue
-        entries.append(
-            {
-                "when": event.pgh_created_at,
-                "actor": users.get(int(actor_id)) if actor_id else None,
-                "model": model._meta.verbose_name,
-                "kind": event.pgh_label,
-                "is_insert": event.pgh_label == "insert",
-                "changes": changes,
-            }
-        )
-    return entries
-
-
-def _show(model_field, value) -> str:
-    if value in (None, ""):
-        return "—"
-    if model_field.choices:
-        return str(dict(model_field.flatchoices).get(value, value))
-    if model_field.is_relation:
-        target = model_field.related_model.objects.filter(pk=value).first()
-        if target is None:
-            return f"#{value}"
-        return getattr(target, "title", None) or getattr(target, "name", str(target))
-    return str(value)
+    progress reports), newest first, through the one history renderer."""
+    return HISTORY.render(HISTORY.events(intervention)[:200])
 
 
 class InterventionDetailView(LoginRequiredMixin, VisibleToUserMixin, DetailView):
@@ -301,15 +233,13 @@ class InterventionCreateView(LoginRequiredMixin, CountFieldsMixin, FormView):
         return initial
 
     def form_valid(self, form):
-        try:
+        with service_errors(form):
             intervention = services.create_intervention(
-                actor=self.request.user, data=form.service_data()
+                actor=self.request.user, **form.service_data()
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The intervention has been logged."))
-        return redirect("interventions:detail", pk=intervention.pk)
+            messages.success(self.request, _("The intervention has been logged."))
+            return redirect("interventions:detail", pk=intervention.pk)
+        return self.form_invalid(form)
 
 
 class InterventionUpdateView(
@@ -335,21 +265,20 @@ class InterventionUpdateView(
         }
 
     def form_valid(self, form):
-        try:
-            services.update_intervention(
-                self.object,
-                actor=self.request.user,
-                data=form.service_data(),
-                version=form.cleaned_data.get("version"),
-            )
-        except services.PreconditionFailed as stale:
-            form.add_error(None, stale.message)
-            return self.form_invalid(form)
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The intervention has been saved."))
-        return redirect("interventions:detail", pk=self.object.pk)
+        with service_errors(form):
+            try:
+                services.update_intervention(
+                    self.object,
+                    actor=self.request.user,
+                    version=form.cleaned_data.get("version"),
+                    **form.service_data(),
+                )
+            except services.PreconditionFailed as stale:
+                form.add_error(None, stale.message)
+                return self.form_invalid(form)
+            messages.success(self.request, _("The intervention has been saved."))
+            return redirect("interventions:detail", pk=self.object.pk)
+        return self.form_invalid(form)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(object=self.object, **kwargs)
@@ -372,7 +301,7 @@ class ProgressView(LoginRequiredMixin, VisibleToUserMixin, FormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        try:
+        with service_errors(form):
             services.record_progress(
                 self.object,
                 actor=self.request.user,
@@ -380,19 +309,17 @@ class ProgressView(LoginRequiredMixin, VisibleToUserMixin, FormView):
                 counts=data["counts"],
                 note=data["note"],
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(
-            self.request,
-            ngettext(
-                "Progress recorded: %(total)d more person reached.",
-                "Progress recorded: %(total)d more people reached.",
-                data["counts"]["total"],
+            messages.success(
+                self.request,
+                ngettext(
+                    "Progress recorded: %(total)d more person reached.",
+                    "Progress recorded: %(total)d more people reached.",
+                    data["counts"]["total"],
+                )
+                % {"total": data["counts"]["total"]},
             )
-            % {"total": data["counts"]["total"]},
-        )
-        return redirect("interventions:detail", pk=self.object.pk)
+            return redirect("interventions:detail", pk=self.object.pk)
+        return self.form_invalid(form)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(object=self.object, **kwargs)
@@ -414,16 +341,15 @@ class ImportView(LoginRequiredMixin, FormView):
 
     def form_valid(self, form):
         user = self.request.user
-        try:
+        with service_errors(form):
             record = services.start_import(actor=user, upload=form.cleaned_data["file"])
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
-        if record.total_rows > _import_sync_rows():
-            services.queue_import(record, actor=user, dry_run=True)
-        else:
-            services.import_interventions(record, actor=user, dry_run=True)
-        return redirect("interventions:import_detail", pk=record.pk)
+            # Files up to this many rows are checked while the page waits.
+            if record.total_rows > settings.INTERVENTION_IMPORT_SYNC_ROWS:
+                services.queue_import(record, actor=user, dry_run=True)
+            else:
+                services.import_interventions(record, actor=user, dry_run=True)
+            return redirect("interventions:import_detail", pk=record.pk)
+        return self.form_invalid(form)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -490,7 +416,7 @@ def import_confirm(request, pk: int):
     if upload.status != InterventionImport.Status.CHECKED:
         messages.error(request, _("This file is not ready to be imported."))
         return redirect("interventions:import_detail", pk=upload.pk)
-    if upload.total_rows > _import_sync_rows():
+    if upload.total_rows > settings.INTERVENTION_IMPORT_SYNC_ROWS:
         services.queue_import(upload, actor=request.user, dry_run=False)
         return redirect("interventions:import_detail", pk=upload.pk)
     upload = services.import_interventions(upload, actor=request.user, dry_run=False)

@@ -163,7 +163,7 @@ class InterventionViewSet(
     def perform_create(self, serializer):
         try:
             serializer.instance = create_intervention(
-                actor=self.request.user, data=serializer.validated_data
+                actor=self.request.user, **serializer.validated_data
             )
         except ValidationError as error:
             raise _api_keys(error) from None
@@ -173,8 +173,8 @@ class InterventionViewSet(
             serializer.instance = update_intervention(
                 serializer.instance,
                 actor=self.request.user,
-                data=serializer.validated_data,
                 version=self.if_match,
+                **serializer.validated_data,
             )
         except PreconditionFailed as stale:
             raise PreconditionFailedError(str(stale.message)) from None

@@ -6,7 +6,6 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from coordination.forms import add_service_errors
 from coordination.models import Province, Region, Sector, ServiceType
 from emergencies.models import Emergency
 from organisations.models import LANGUAGE_CHOICES, Organisation, Service, User
@@ -21,14 +20,7 @@ from .models import (
     Referral,
     WGSSAnswer,
 )
-from .services import FIELDS
-
-__all__ = [
-    "BeneficiaryForm",
-    "ConsentForm",
-    "WithdrawConsentForm",
-    "add_service_errors",
-]
+from .services import FIELDS, ConsentTerms
 
 
 class TelInput(forms.TextInput):
@@ -324,14 +316,14 @@ class ReferralConsentForm(forms.Form):
             ]
             del self.fields["justification"]
 
-    def consent_data(self) -> dict:
+    def consent_terms(self) -> ConsentTerms:
         data = self.cleaned_data
-        return {
-            "legal_basis": data["legal_basis"],
-            "given_by": data.get("given_by") or "",
-            "scope": data["scope"],
-            "justification": data.get("justification") or "",
-        }
+        return ConsentTerms(
+            legal_basis=data["legal_basis"],
+            given_by=data.get("given_by") or "",
+            scope=data["scope"],
+            justification=data.get("justification") or "",
+        )
 
 
 class _ReferralActionForm(forms.Form):

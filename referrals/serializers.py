@@ -3,7 +3,6 @@ the view asked for them (a logged display) and `can_see_identity` allows it."""
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -25,6 +24,7 @@ from .services import (
     can_see_identity,
     duplicates_by_pk,
     known_to,
+    matching_codes,
     possible_duplicates,
 )
 
@@ -290,31 +290,8 @@ def _known_as_by_pk(referrals, request) -> dict[int, list[str]]:
     if organisation is None:
         return {}
     received = [r for r in referrals if r.to_organisation_id == organisation.pk]
-    keys = {r.beneficiary.duplicate_key for r in received} - {""}
-    phones = {r.beneficiary.duplicate_phone_key for r in received} - {""}
-    if not keys and not phones:
-        return {}
-    known = list(
-        Beneficiary.objects.filter(
-            Q(duplicate_key__in=keys) | Q(duplicate_phone_key__in=phones),
-            organisation=organisation,
-        )
-        .order_by("code")
-        .values_list("pk", "code", "duplicate_key", "duplicate_phone_key")
-    )
-    result: dict[int, list[str]] = {}
-    for referral in received:
-        person = referral.beneficiary
-        result[referral.pk] = [
-            code
-            for pk, code, key, phone in known
-            if pk != person.pk
-            and (
-                (person.duplicate_key and key == person.duplicate_key)
-                or (person.duplicate_phone_key and phone == person.duplicate_phone_key)
-            )
-        ]
-    return result
+    known = matching_codes([r.beneficiary for r in received], organisation=organisation)
+    return {r.pk: known[r.beneficiary.pk] for r in received}
 
 
 class ReferralSerializer(serializers.ModelSerializer):

@@ -37,6 +37,7 @@ from .serializers import (
     WithdrawConsentSerializer,
 )
 from .services import (
+    ConsentTerms,
     PreconditionFailed,
     accept_referral,
     assign_referral,
@@ -129,7 +130,7 @@ class BeneficiaryViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         beneficiary = register_beneficiary(
-            actor=request.user, data=serializer.validated_data
+            actor=request.user, **serializer.validated_data
         )
         return Response(
             self._with_identity(beneficiary, "api:beneficiary-create"),
@@ -146,8 +147,8 @@ class BeneficiaryViewSet(
             beneficiary = update_beneficiary(
                 beneficiary,
                 actor=request.user,
-                data=serializer.validated_data,
                 version=version,
+                **serializer.validated_data,
             )
         except PreconditionFailed as error:
             raise PreconditionFailedError(str(error.message)) from None
@@ -364,7 +365,7 @@ class ReferralViewSet(
             referral = send_referral(
                 data.pop("beneficiary"),
                 actor=request.user,
-                consent_data=dict(consent_data) if consent_data else None,
+                new_consent=ConsentTerms(**consent_data) if consent_data else None,
                 **data,
             )
         except ValidationError as error:

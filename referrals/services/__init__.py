@@ -1,46 +1,47 @@
-"""Every state change of the referrals app, for pages and API alike: beneficiaries,
-consents, identity sight and retention (`beneficiaries`), and the referral pathway
-(`referrals`)."""
+"""Every state change of the referrals app, for pages and API alike:
+
+- `beneficiaries`: registration, edits, erasure and retention, the identity-sight rule
+  and the access log;
+- `consents`: consent to share an identity with another organisation, and withdrawal;
+- `duplicates`: the one duplicate-person matcher;
+- the referral pathway: `steps` (what every change of a referral shares), `sending`,
+  `answering` (accept, decline, complete, assign, cancel) and `deadlines` (reminders
+  and escalation)."""
 
 from __future__ import annotations
 
-from .beneficiaries import (
-    FIELDS,
-    IDENTITY_SHARED_STATUSES,
-    PreconditionFailed,
-    can_see_identity,
-    duplicates_by_pk,
-    erase_expired_identities,
-    erase_identity,
-    expired_beneficiaries,
-    known_to,
-    log_identity_access,
-    possible_duplicates,
-    record_consent,
-    register_beneficiary,
-    require_member,
-    rule_errors,
-    update_beneficiary,
-    withdraw_consent,
-)
-from .referrals import (
-    REMINDER_LEADS,
-    ReferralPreconditionFailed,
+from .answering import (
     accept_referral,
     assign_referral,
     cancel_referral,
     complete_referral,
     decline_referral,
-    escalate_overdue_referrals,
-    referral_errors,
-    remind_due_referrals,
-    send_referral,
 )
+from .beneficiaries import (
+    FIELDS,
+    IDENTITY_SHARED_STATUSES,
+    PreconditionFailed,
+    can_see_identity,
+    erase_expired_identities,
+    erase_identity,
+    expired_beneficiaries,
+    log_identity_access,
+    register_beneficiary,
+    require_member,
+    rule_errors,
+    update_beneficiary,
+)
+from .consents import record_consent, withdraw_consent
+from .deadlines import REMINDER_LEADS, escalate_overdue_referrals, remind_due_referrals
+from .duplicates import duplicates_by_pk, known_to, matching_codes, possible_duplicates
+from .sending import ConsentTerms, referral_errors, send_referral
+from .steps import ReferralPreconditionFailed
 
 __all__ = [
     "FIELDS",
     "IDENTITY_SHARED_STATUSES",
     "REMINDER_LEADS",
+    "ConsentTerms",
     "PreconditionFailed",
     "ReferralPreconditionFailed",
     "accept_referral",
@@ -56,6 +57,7 @@ __all__ = [
     "expired_beneficiaries",
     "known_to",
     "log_identity_access",
+    "matching_codes",
     "possible_duplicates",
     "record_consent",
     "referral_errors",

@@ -1,9 +1,10 @@
-"""Every state change to beneficiaries and consents, the identity-sight rule, the access
-log and retention. Authority rules live here, once, for pages and API alike."""
+"""Every state change to beneficiaries (registration, edits, erasure), the identity-sight
+rule, the access log and retention. Authority rules live here, once, for pages and API
+alike; consents are in `consents`, the duplicate-person matcher in `duplicates`."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -14,20 +15,22 @@ from django.utils.translation import gettext as _
 
 from coordination.exceptions import Conflict, PermissionDenied, ValidationError
 from coordination.exceptions import PreconditionFailed as BasePreconditionFailed
+from coordination.unset import UNSET, Unset, given
 from referrals.crypto import duplicate_keys
 from referrals.models import (
     IDENTITY_FIELDS,
     WGSS_DOMAINS,
     Beneficiary,
-    Consent,
     IdentityAccessLog,
     Referral,
-    ReferralEvent,
     WGSSAnswer,
     new_code,
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from coordination.models import Province, Region
     from organisations.models import Organisation, User
 
 # What a caseworker may set on a beneficiary (the organisation is the acting one).
@@ -143,36 +146,6 @@ def _prepare(values: dict[str, Any]) -> None:
     )
 
 
-def possible_duplicates(beneficiary: Beneficiary) -> list[str]:
-    """Codes of other beneficiaries of the same organisation whose name + birth year +
-    nationality, or phone, have the same keyed hash."""
-    return _matching_codes(beneficiary, beneficiary.organisation)
-
-
-def known_to(organisation: Organisation, beneficiary: Beneficiary) -> list[str]:
-    """Codes under which `organisation` already knows this person (for a receiving
-    organisation when a referral arrives). Says nothing about anyone else's records."""
-    return _matching_codes(beneficiary, organisation)
-
-
-def _matching_codes(beneficiary: Beneficiary, organisation: Organisation) -> list[str]:
-    from django.db.models import Q
-
-    match = Q()
-    if beneficiary.duplicate_key:
-        match |= Q(duplicate_key=beneficiary.duplicate_key)
-    if beneficiary.duplicate_phone_key:
-        match |= Q(duplicate_phone_key=beneficiary.duplicate_phone_key)
-    if not match:
-        return []
-    return list(
-        Beneficiary.objects.filter(match, organisation=organisation)
-        .exclude(pk=beneficiary.pk)
-        .order_by("code")
-        .values_list("code", flat=True)
-    )
-
-
 def create_with_fresh_code(model, make_code, **values):
     """Create a row under a new random code; a clash of codes (30^6 of them: rare) is
     retried quietly, any other integrity error is raised as it is."""
@@ -190,13 +163,59 @@ def create_with_fresh_code(model, make_code, **values):
 
 
 @transaction.atomic
-def register_beneficiary(*, actor: User, data: dict[str, Any]) -> Beneficiary:
-    """Register a person for the actor's acting organisation, under a new random code."""
+def register_beneficiary(
+    *,
+    actor: User,
+    sex: str = "",
+    full_name: str = "",
+    phone: str = "",
+    date_of_birth: date | None = None,
+    document_numbers: str = "",
+    address: str = "",
+    birth_year: int | None = None,
+    nationality: str = "",
+    languages: Sequence[str] = (),
+    interpreter_needed: bool = False,
+    region: Region | None = None,
+    province: Province | None = None,
+    household_size: int | None = None,
+    vulnerabilities: Sequence[str] = (),
+    wg_seeing: str = "",
+    wg_hearing: str = "",
+    wg_walking: str = "",
+    wg_remembering: str = "",
+    wg_self_care: str = "",
+    wg_communicating: str = "",
+) -> Beneficiary:
+    """Register a person for the actor's acting organisation, under a new random code
+    (the sex is required; the birth year and region follow from the date of birth and
+    province when not given)."""
     organisation = actor.acting_organisation
     if organisation is None:
         raise PermissionDenied(_("Act for an organisation to register a person."))
     require_member(actor, organisation)
-    values = {f: data[f] for f in FIELDS if f in data}
+    values = {
+        "full_name": full_name,
+        "phone": phone,
+        "date_of_birth": date_of_birth,
+        "document_numbers": document_numbers,
+        "address": address,
+        "sex": sex,
+        "birth_year": birth_year,
+        "nationality": nationality,
+        "languages": list(languages),
+        "interpreter_needed": interpreter_needed,
+        "region": region,
+        "province": province,
+        "household_size": household_size,
+        "vulnerabilities": list(vulnerabilities),
+        "wg_seeing": wg_seeing,
+        "wg_hearing": wg_hearing,
+        "wg_walking": wg_walking,
+        "wg_remembering": wg_remembering,
+        "wg_self_care": wg_self_care,
+        "wg_communicating": wg_communicating,
+    }
     errors = rule_errors(values)
     if errors:
         raise ValidationError(errors)
@@ -222,10 +241,30 @@ def update_beneficiary(
     beneficiary: Beneficiary,
     *,
     actor: User,
-    data: dict[str, Any],
     version: int | None = None,
+    full_name: str | Unset = UNSET,
+    phone: str | Unset = UNSET,
+    date_of_birth: date | Unset | None = UNSET,
+    document_numbers: str | Unset = UNSET,
+    address: str | Unset = UNSET,
+    sex: str | Unset = UNSET,
+    birth_year: int | Unset | None = UNSET,
+    nationality: str | Unset = UNSET,
+    languages: Sequence[str] | Unset = UNSET,
+    interpreter_needed: bool | Unset = UNSET,
+    region: Region | Unset | None = UNSET,
+    province: Province | Unset | None = UNSET,
+    household_size: int | Unset | None = UNSET,
+    vulnerabilities: Sequence[str] | Unset = UNSET,
+    wg_seeing: str | Unset = UNSET,
+    wg_hearing: str | Unset = UNSET,
+    wg_walking: str | Unset = UNSET,
+    wg_remembering: str | Unset = UNSET,
+    wg_self_care: str | Unset = UNSET,
+    wg_communicating: str | Unset = UNSET,
 ) -> Beneficiary:
-    """Change a beneficiary's record (members of the owning organisation only)."""
+    """Change a beneficiary's record (members of the owning organisation only): only
+    the fields given change. With `version`, refuse if someone saved it since then."""
     beneficiary = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
     require_member(actor, beneficiary.organisation)
     if version is not None and version != beneficiary.version:
@@ -235,7 +274,39 @@ def update_beneficiary(
                 "their changes, then make yours again."
             )
         )
-    changes = {f: data[f] for f in FIELDS if f in data}
+    changes = given(
+        full_name=full_name,
+        phone=phone,
+        date_of_birth=date_of_birth,
+        document_numbers=document_numbers,
+        address=address,
+        sex=sex,
+        birth_year=birth_year,
+        nationality=nationality,
+        languages=languages,
+        interpreter_needed=interpreter_needed,
+        region=region,
+        province=province,
+        household_size=household_size,
+        vulnerabilities=vulnerabilities,
+        wg_seeing=wg_seeing,
+        wg_hearing=wg_hearing,
+        wg_walking=wg_walking,
+        wg_remembering=wg_remembering,
+        wg_self_care=wg_self_care,
+        wg_communicating=wg_communicating,
+    )
+    _save_changes(beneficiary, actor=actor, changes=changes)
+    return beneficiary
+
+
+def _save_changes(
+    beneficiary: Beneficiary, *, actor: User, changes: dict[str, Any]
+) -> None:
+    """Check the record as it will be (the changes over what is saved), then save it."""
+    for name in ("languages", "vulnerabilities"):
+        if name in changes:
+            changes[name] = list(changes[name])
     if beneficiary.identity_erased and any(changes.get(f) for f in IDENTITY_FIELDS):
         raise Conflict(
             _("This person's identity was erased; it cannot be filled again.")
@@ -264,112 +335,6 @@ def update_beneficiary(
             "updated_at",
         ]
     )
-    return beneficiary
-
-
-@transaction.atomic
-def record_consent(
-    beneficiary: Beneficiary,
-    *,
-    actor: User,
-    organisation: Organisation,
-    scope: str,
-    given_by: str = "",
-    legal_basis: str = Consent.LegalBasis.CONSENT,
-    justification: str = "",
-) -> Consent:
-    """Record that the beneficiary's identity may be shared with `organisation`; vital
-    interest (no consent possible) only by a focal point, with a justification."""
-    beneficiary = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
-    require_member(actor, beneficiary.organisation)
-    errors: dict[str, list[str]] = {}
-    if legal_basis not in Consent.LegalBasis.values:
-        errors["legal_basis"] = [_("Choose consent or vital interest.")]
-    if organisation.pk == beneficiary.organisation_id:
-        errors["organisation"] = [
-            _("Consent is for sharing with another organisation, not your own.")
-        ]
-    elif not organisation.is_active:
-        errors["organisation"] = [_("This organisation is no longer active.")]
-    if not (scope or "").strip():
-        errors["scope"] = [_("Say what may be shared.")]
-    if given_by and given_by not in Consent.GivenBy.values:
-        errors["given_by"] = [_("Choose the person or a caregiver.")]
-    elif legal_basis == Consent.LegalBasis.CONSENT and not given_by:
-        errors["given_by"] = [_("Say who gave the consent: the person or a caregiver.")]
-    if legal_basis == Consent.LegalBasis.VITAL_INTEREST and not (
-        (justification or "").strip()
-    ):
-        errors["justification"] = [_("Explain why consent could not be obtained.")]
-    if beneficiary.identity_erased:
-        errors.setdefault("non_field_errors", []).append(
-            _("This person's identity was erased: there is nothing left to share.")
-        )
-    if errors:
-        raise ValidationError(errors)
-    if legal_basis == Consent.LegalBasis.VITAL_INTEREST and not actor.is_focal_point:
-        raise PermissionDenied(
-            _("Only a focal point may share without consent, under vital interest.")
-        )
-    now = timezone.now()
-    consent = Consent.objects.create(
-        beneficiary=beneficiary,
-        organisation=organisation,
-        given_by=given_by,
-        scope=scope.strip(),
-        legal_basis=legal_basis,
-        justification=(justification or "").strip(),
-        recorded_by=actor,
-        recorded_at=now,
-    )
-    beneficiary.last_activity_at = now
-    beneficiary.save(update_fields=["last_activity_at"])
-    return consent
-
-
-@transaction.atomic
-def withdraw_consent(consent: Consent, *, actor: User, reason: str = "") -> Consent:
-    """Withdraw a consent: from now on the receiving organisation no longer sees the
-    person's identity (the sight rule reads only consents that are not withdrawn)."""
-    consent = (
-        Consent.objects.select_for_update()
-        .select_related("beneficiary")
-        .get(pk=consent.pk)
-    )
-    require_member(actor, consent.beneficiary.organisation)
-    if consent.withdrawn_at is not None:
-        raise Conflict(_("This consent was already withdrawn."))
-    now = timezone.now()
-    consent.withdrawn_at = now
-    consent.withdrawn_by = actor
-    consent.withdrawal_reason = (reason or "").strip()
-    consent.save(
-        update_fields=[
-            "withdrawn_at",
-            "withdrawn_by",
-            "withdrawal_reason",
-            "updated_at",
-        ]
-    )
-    # The timeline of every referral made under this consent says so.
-    ReferralEvent.objects.bulk_create(
-        [
-            ReferralEvent(
-                referral_id=referral_id,
-                kind=ReferralEvent.Kind.CONSENT_WITHDRAWN,
-                actor=actor,
-                organisation=actor.acting_organisation,
-                at=now,
-            )
-            for referral_id in Referral.objects.filter(consent=consent).values_list(
-                "pk", flat=True
-            )
-        ]
-    )
-    beneficiary = consent.beneficiary
-    beneficiary.last_activity_at = now
-    beneficiary.save(update_fields=["last_activity_at"])
-    return consent
 
 
 @transaction.atomic
@@ -432,38 +397,3 @@ def erase_expired_identities(*, now=None, batch_size: int = 500) -> int:
         for beneficiary in Beneficiary.objects.filter(pk__in=batch):
             erase_identity(beneficiary, actor=None)
             erased += 1
-
-
-def duplicates_by_pk(beneficiaries: list[Beneficiary]) -> dict[int, list[str]]:
-    """{pk: possible duplicate codes} for a page of one organisation's beneficiaries,
-    in one query whatever their number."""
-    from django.db.models import Q
-
-    names = {b.duplicate_key for b in beneficiaries if b.duplicate_key}
-    phones = {b.duplicate_phone_key for b in beneficiaries if b.duplicate_phone_key}
-    orgs = {b.organisation_id for b in beneficiaries}
-    result: dict[int, list[str]] = {b.pk: [] for b in beneficiaries}
-    if not (names or phones) or not orgs:
-        return result
-    rows = list(
-        Beneficiary.objects.filter(
-            Q(duplicate_key__in=names) | Q(duplicate_phone_key__in=phones),
-            organisation_id__in=orgs,
-        )
-        .order_by("code")
-        .values_list(
-            "pk", "code", "organisation_id", "duplicate_key", "duplicate_phone_key"
-        )
-    )
-    for b in beneficiaries:
-        result[b.pk] = [
-            code
-            for pk, code, org, name, phone in rows
-            if pk != b.pk
-            and org == b.organisation_id
-            and (
-                (b.duplicate_key and name == b.duplicate_key)
-                or (b.duplicate_phone_key and phone == b.duplicate_phone_key)
-            )
-        ]
-    return result

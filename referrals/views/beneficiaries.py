@@ -13,16 +13,12 @@ from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, FormView, ListView
 from django_filters.views import FilterView
 
-from coordination.exceptions import Conflict, PermissionDenied, ValidationError
+from coordination.exceptions import Conflict, PermissionDenied
+from coordination.forms import service_errors
 from coordination.permissions import VisibleToUserMixin
 from referrals import services
 from referrals.filters import BeneficiaryFilter
-from referrals.forms import (
-    BeneficiaryForm,
-    ConsentForm,
-    WithdrawConsentForm,
-    add_service_errors,
-)
+from referrals.forms import BeneficiaryForm, ConsentForm, WithdrawConsentForm
 from referrals.models import Beneficiary, Consent
 
 
@@ -64,27 +60,25 @@ class BeneficiaryCreateView(LoginRequiredMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
-        try:
+        with service_errors(form):
             beneficiary = services.register_beneficiary(
-                actor=self.request.user, data=form.service_data()
+                actor=self.request.user, **form.service_data()
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(
-            self.request,
-            _("%(code)s has been registered.") % {"code": beneficiary.code},
-        )
-        duplicates = services.possible_duplicates(beneficiary)
-        if duplicates:
-            messages.warning(
+            messages.success(
                 self.request,
-                _(
-                    "This person may already be registered in your organisation as %(codes)s."
-                )
-                % {"codes": ", ".join(duplicates)},
+                _("%(code)s has been registered.") % {"code": beneficiary.code},
             )
-        return redirect(beneficiary)
+            duplicates = services.possible_duplicates(beneficiary)
+            if duplicates:
+                messages.warning(
+                    self.request,
+                    _(
+                        "This person may already be registered in your organisation as %(codes)s."
+                    )
+                    % {"codes": ", ".join(duplicates)},
+                )
+            return redirect(beneficiary)
+        return self.form_invalid(form)
 
 
 class BeneficiaryDetailView(LoginRequiredMixin, VisibleToUserMixin, DetailView):
@@ -156,21 +150,20 @@ class BeneficiaryUpdateView(LoginRequiredMixin, VisibleToUserMixin, FormView):
         return context
 
     def form_valid(self, form):
-        try:
-            services.update_beneficiary(
-                self.object,
-                actor=self.request.user,
-                data=form.service_data(),
-                version=form.cleaned_data.get("version"),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
-        except Conflict as error:
-            form.add_error(None, error.message)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The record has been saved."))
-        return redirect(self.object)
+        with service_errors(form):
+            try:
+                services.update_beneficiary(
+                    self.object,
+                    actor=self.request.user,
+                    version=form.cleaned_data.get("version"),
+                    **form.service_data(),
+                )
+            except Conflict as error:  # a stale form, or an erased identity
+                form.add_error(None, error.message)
+                return self.form_invalid(form)
+            messages.success(self.request, _("The record has been saved."))
+            return redirect(self.object)
+        return self.form_invalid(form)
 
 
 @require_POST
@@ -181,13 +174,10 @@ def consent_record(request, code):
     )
     form = ConsentForm(request.POST, exclude_organisation=beneficiary.organisation)
     if form.is_valid():
-        try:
+        with service_errors(form):
             services.record_consent(
                 beneficiary, actor=request.user, **form.cleaned_data
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
             messages.success(request, _("The consent has been recorded."))
             return redirect(beneficiary)
     view = BeneficiaryDetailView.as_view()

@@ -28,6 +28,7 @@ from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from coordination.exceptions import Conflict, PermissionDenied, ValidationError
+from coordination.forms import service_errors
 from coordination.permissions import VisibleToUserMixin
 from organisations.models import Service
 from organisations.services import rank_services
@@ -42,7 +43,6 @@ from referrals.forms import (
     ReferralChoiceForm,
     ReferralConsentForm,
     ReferralNeedForm,
-    add_service_errors,
 )
 from referrals.models import Beneficiary, Consent, Referral
 
@@ -244,25 +244,23 @@ def _referral_action(request, code, *, form_class, form_name, act, done):
     referral = get_object_or_404(Referral.objects.visible_to(request.user), code=code)
     form = form_class(request.POST, referral=referral)
     if form.is_valid():
-        try:
-            act(referral, actor=request.user, **form.service_kwargs())
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except services.ReferralPreconditionFailed as error:
-            messages.error(request, error.message)
-            return redirect(referral)
-        except Conflict:
-            referral.refresh_from_db(fields=["status"])
-            messages.error(
-                request,
-                _(
-                    "Someone else answered this referral first: it is now %(status)s. "
-                    "Nothing was changed."
+        with service_errors(form):
+            try:
+                act(referral, actor=request.user, **form.service_kwargs())
+            except services.ReferralPreconditionFailed as error:
+                messages.error(request, error.message)
+                return redirect(referral)
+            except Conflict:
+                referral.refresh_from_db(fields=["status"])
+                messages.error(
+                    request,
+                    _(
+                        "Someone else answered this referral first: it is now %(status)s. "
+                        "Nothing was changed."
+                    )
+                    % {"status": referral.get_status_display()},
                 )
-                % {"status": referral.get_status_display()},
-            )
-            return redirect(referral)
-        else:
+                return redirect(referral)
             messages.success(request, done % {"code": referral.code})
             return redirect(referral)
     request.method = "GET"  # re-render the detail with the form's errors
@@ -403,7 +401,7 @@ def referral_create(request, code):
             reason=need["reason"],
             priority=need["priority"],
             emergency=need["emergency"],
-            consent_data=consent_form.consent_data(),
+            new_consent=consent_form.consent_terms(),
         )
     except ValidationError as error:
         # Each rule's message goes to the step that asked for its field.

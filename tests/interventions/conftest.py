@@ -76,4 +76,4 @@ def valid_data(health, primary_care, oriental, oujda):
 @pytest.fixture
 def intervention_a(worker_a, valid_data):
     """An intervention of organisation A, logged by its caseworker."""
-    return create_intervention(actor=worker_a, data=valid_data)
+    return create_intervention(actor=worker_a, **valid_data)

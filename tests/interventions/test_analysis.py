@@ -45,10 +45,8 @@ def _log(user, activity, province, start, end, status="ongoing"):
     province = Province.objects.get(code=province)
     return create_intervention(
         actor=user,
-        data={
-            "sector": activity.sector, "activity": activity, "region": province.region,
-            "province": province, "start_date": start, "end_date": end, "status": status,
-        },
+        sector=activity.sector, activity=activity, region=province.region,
+        province=province, start_date=start, end_date=end, status=status,
     )  # fmt: skip
 
 

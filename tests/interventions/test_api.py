@@ -306,14 +306,16 @@ def three(worker_a, worker_b, worker_c, valid_data, oriental):
     """Interventions of A (Oujda), B (Oujda, with a formula-like description), C (Nador)."""
     from coordination.models import Province
 
-    a = create_intervention(actor=worker_a, data={**valid_data, "external_ref": "A-1"})
+    a = create_intervention(actor=worker_a, **valid_data, external_ref="A-1")
     b = create_intervention(
         actor=worker_b,
-        data={**valid_data, "external_ref": "B-1", "description": '=HYPERLINK("x")'},
+        **valid_data,
+        external_ref="B-1",
+        description='=HYPERLINK("x")',
     )
     c = create_intervention(
         actor=worker_c,
-        data={
+        **{
             **valid_data,
             "external_ref": "C-1",
             "province": Province.objects.get(code="02.381"),
@@ -382,14 +384,13 @@ def test_the_list_makes_the_same_queries_for_1_and_100_rows(
     api_as, observer, worker_a, valid_data, org_b
 ):
     client = api_as(observer)
-    create_intervention(actor=worker_a, data={**valid_data, "partners": [org_b]})
+    create_intervention(actor=worker_a, **valid_data, partners=[org_b])
     client.get(LIST)  # warm the session
     with CaptureQueriesContext(connection) as one:
         assert client.get(f"{LIST}?page_size=1000").status_code == 200
     for n in range(99):
         create_intervention(
-            actor=worker_a,
-            data={**valid_data, "external_ref": f"N-{n}", "partners": [org_b]},
+            actor=worker_a, **valid_data, external_ref=f"N-{n}", partners=[org_b]
         )
     with CaptureQueriesContext(connection) as many:
         response = client.get(f"{LIST}?page_size=1000")
@@ -405,17 +406,17 @@ def test_the_export_writes_the_partners_of_exactly_the_filtered_rows(
     org_c.save()
     create_intervention(
         actor=worker_a,
-        data={**valid_data, "external_ref": "P-1", "partners": [org_b, org_c]},
+        **valid_data,
+        external_ref="P-1",
+        partners=[org_b, org_c],
     )
-    create_intervention(actor=worker_a, data={**valid_data, "external_ref": "P-2"})
+    create_intervention(actor=worker_a, **valid_data, external_ref="P-2")
     create_intervention(
         actor=worker_a,
-        data={
-            **valid_data,
-            "external_ref": "P-3",
-            "status": "completed",
-            "partners": [org_b],
-        },
+        **valid_data,
+        external_ref="P-3",
+        status="completed",
+        partners=[org_b],
     )
 
     response = api_as(observer).get(f"{EXPORT}?format=csv&hxl=1&status=ongoing")

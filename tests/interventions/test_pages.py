@@ -218,6 +218,26 @@ def test_the_import_flow_checks_then_imports(client_as, worker_a):
     )
 
 
+@pytest.mark.parametrize(("sync_rows", "status"), [(1, "checked"), (0, "checking")])
+def test_the_sync_rows_setting_decides_whether_the_page_waits(
+    client_as, worker_a, settings, django_capture_on_commit_callbacks, sync_rows, status
+):
+    # INTERVENTION_IMPORT_SYNC_ROWS (2,000 by default): a file of up to that many rows
+    # is checked while the page waits; a larger one is handed to a worker.
+    settings.INTERVENTION_IMPORT_SYNC_ROWS = sync_rows
+
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        client_as(worker_a).post(
+            reverse("interventions:import"),
+            {"file": SimpleUploadedFile("4w.csv", CSV.encode())},
+        )
+
+    upload = InterventionImport.objects.get()
+    assert upload.total_rows == 1
+    assert upload.status == status
+    assert len(queued) == (1 if status == "checking" else 0)
+
+
 def test_a_large_file_goes_to_the_worker(
     client_as, worker_a, settings, django_capture_on_commit_callbacks
 ):
@@ -323,14 +343,12 @@ def test_the_list_page_makes_the_same_queries_for_1_and_25_rows(
     client_as, observer, worker_a, valid_data
 ):
     client = client_as(observer)
-    create_intervention(actor=worker_a, data=valid_data)
+    create_intervention(actor=worker_a, **valid_data)
     client.get(LIST)
     with CaptureQueriesContext(connection) as one:
         client.get(LIST)
     for n in range(99):
-        create_intervention(
-            actor=worker_a, data={**valid_data, "external_ref": f"N-{n}"}
-        )
+        create_intervention(actor=worker_a, **valid_data, external_ref=f"N-{n}")
     with CaptureQueriesContext(connection) as many:
         response = client.get(LIST)
 

@@ -22,7 +22,7 @@ from interventions.services import (
 def test_a_caseworker_logs_an_intervention_for_their_organisation(
     worker_a, org_a, valid_data
 ):
-    intervention = create_intervention(actor=worker_a, data=valid_data)
+    intervention = create_intervention(actor=worker_a, **valid_data)
 
     assert intervention.organisation == org_a
     assert intervention.created_by == worker_a
@@ -39,7 +39,7 @@ def test_a_caseworker_logs_an_intervention_for_their_organisation(
 
 def test_an_empty_total_is_the_sum_of_the_parts(worker_a, valid_data):
     intervention = create_intervention(
-        actor=worker_a, data={**valid_data, "targeted_total": None}
+        actor=worker_a, **{**valid_data, "targeted_total": None}
     )
 
     assert intervention.targeted_total == 90
@@ -57,7 +57,7 @@ def test_an_empty_total_is_the_sum_of_the_parts(worker_a, valid_data):
 )
 def test_rules_refuse_and_save_nothing(worker_a, valid_data, change, field):
     with pytest.raises(ValidationError) as refused:
-        create_intervention(actor=worker_a, data={**valid_data, **change})
+        create_intervention(actor=worker_a, **{**valid_data, **change})
 
     assert field in refused.value.message_dict
     assert not Intervention.objects.exists()
@@ -65,7 +65,7 @@ def test_rules_refuse_and_save_nothing(worker_a, valid_data, change, field):
 
 def test_the_activity_must_belong_to_the_sector(worker_a, valid_data, hot_meals):
     with pytest.raises(ValidationError) as refused:
-        create_intervention(actor=worker_a, data={**valid_data, "activity": hot_meals})
+        create_intervention(actor=worker_a, **{**valid_data, "activity": hot_meals})
 
     assert "activity" in refused.value.message_dict
 
@@ -73,7 +73,7 @@ def test_the_activity_must_belong_to_the_sector(worker_a, valid_data, hot_meals)
 def test_the_province_must_lie_in_the_region(worker_a, valid_data, casablanca_region):
     with pytest.raises(ValidationError) as refused:
         create_intervention(
-            actor=worker_a, data={**valid_data, "region": casablanca_region}
+            actor=worker_a, **{**valid_data, "region": casablanca_region}
         )
 
     assert "province" in refused.value.message_dict
@@ -81,7 +81,7 @@ def test_the_province_must_lie_in_the_region(worker_a, valid_data, casablanca_re
 
 def test_the_organisation_cannot_be_its_own_partner(worker_a, org_a, valid_data):
     with pytest.raises(ValidationError) as refused:
-        create_intervention(actor=worker_a, data={**valid_data, "partners": [org_a]})
+        create_intervention(actor=worker_a, **valid_data, partners=[org_a])
 
     assert "partners" in refused.value.message_dict
 
@@ -96,11 +96,11 @@ def test_the_database_keeps_the_rules_too(intervention_a):
 
 
 def test_references_are_unique_within_an_organisation(worker_a, worker_b, valid_data):
-    create_intervention(actor=worker_a, data={**valid_data, "external_ref": "R-1"})
-    create_intervention(actor=worker_b, data={**valid_data, "external_ref": "R-1"})
+    create_intervention(actor=worker_a, **valid_data, external_ref="R-1")
+    create_intervention(actor=worker_b, **valid_data, external_ref="R-1")
 
     with pytest.raises(ValidationError) as refused:
-        create_intervention(actor=worker_a, data={**valid_data, "external_ref": "R-1"})
+        create_intervention(actor=worker_a, **valid_data, external_ref="R-1")
 
     assert "external_ref" in refused.value.message_dict
 
@@ -108,7 +108,7 @@ def test_references_are_unique_within_an_organisation(worker_a, worker_b, valid_
 @pytest.mark.parametrize("who", ["coordinator", "observer"])
 def test_people_without_an_organisation_cannot_log(request, who, valid_data):
     with pytest.raises(PermissionDenied):
-        create_intervention(actor=request.getfixturevalue(who), data=valid_data)
+        create_intervention(actor=request.getfixturevalue(who), **valid_data)
 
 
 @pytest.mark.parametrize("who", ["worker_b", "focal_b", "coordinator", "observer"])
@@ -117,7 +117,7 @@ def test_only_the_owning_organisation_edits(request, who, intervention_a):
         update_intervention(
             intervention_a,
             actor=request.getfixturevalue(who),
-            data={"status": Intervention.Status.COMPLETED},
+            status=Intervention.Status.COMPLETED,
         )
 
     intervention_a.refresh_from_db()
@@ -128,7 +128,7 @@ def test_an_edit_bumps_the_version_and_records_who(intervention_a, focal_a):
     edited = update_intervention(
         intervention_a,
         actor=focal_a,
-        data={"status": Intervention.Status.COMPLETED},
+        status=Intervention.Status.COMPLETED,
         version=1,
     )
 
@@ -137,11 +137,11 @@ def test_an_edit_bumps_the_version_and_records_who(intervention_a, focal_a):
 
 
 def test_a_stale_version_is_refused(intervention_a, worker_a, focal_a):
-    update_intervention(intervention_a, actor=focal_a, data={"commune": "Lazaret"})
+    update_intervention(intervention_a, actor=focal_a, commune="Lazaret")
 
     with pytest.raises(PreconditionFailed):
         update_intervention(
-            intervention_a, actor=worker_a, data={"commune": "Sidi Yahya"}, version=1
+            intervention_a, actor=worker_a, commune="Sidi Yahya", version=1
         )
 
     intervention_a.refresh_from_db()
@@ -152,7 +152,7 @@ def test_an_edit_is_checked_against_the_saved_values(intervention_a, worker_a):
     other = Province.objects.get(code="06.141")
 
     with pytest.raises(ValidationError) as refused:
-        update_intervention(intervention_a, actor=worker_a, data={"province": other})
+        update_intervention(intervention_a, actor=worker_a, province=other)
 
     assert "province" in refused.value.message_dict
 

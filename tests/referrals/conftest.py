@@ -38,7 +38,7 @@ def beneficiary_a(worker_a):
     """A person registered by organisation A, with sentinel identity values."""
     return register_beneficiary(
         actor=worker_a,
-        data=identity(
+        **identity(
             full_name=SENTINEL_NAME,
             phone=SENTINEL_PHONE,
             document_numbers=SENTINEL_DOCUMENT,

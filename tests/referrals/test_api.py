@@ -127,7 +127,7 @@ def test_the_owner_reads_identity_and_the_display_is_logged(
 
 def test_the_list_filters_by_code_and_vulnerability(api_as, worker_a, beneficiary_a):
     other = register_beneficiary(
-        actor=worker_a, data=identity(vulnerabilities=["stranded"])
+        actor=worker_a, **identity(vulnerabilities=["stranded"])
     )
     client = api_as(worker_a)
 
@@ -147,7 +147,7 @@ def test_the_list_makes_the_same_number_of_queries_for_1_and_30(
         client.get(LIST)
     for index in range(29):
         register_beneficiary(
-            actor=worker_a, data=identity(full_name=f"Person {index % 5}")
+            actor=worker_a, **identity(full_name=f"Person {index % 5}")
         )
     with CaptureQueriesContext(connection) as thirty:
         response = client.get(LIST)

@@ -79,7 +79,7 @@ def test_without_keys_nothing_is_stored(worker_a, settings):
 
     settings.BENEFICIARY_KEYS = []
     with pytest.raises(ImproperlyConfigured):
-        register_beneficiary(actor=worker_a, data=identity())
+        register_beneficiary(actor=worker_a, **identity())
 
 
 def test_the_deployment_check_requires_the_keys(settings):

@@ -253,7 +253,7 @@ def test_the_list_page_makes_the_same_number_of_queries_for_1_and_30(
     with CaptureQueriesContext(connection) as one:
         client.get(LIST)
     for _index in range(29):
-        register_beneficiary(actor=worker_a, data=identity())
+        register_beneficiary(actor=worker_a, **identity())
     with CaptureQueriesContext(connection) as thirty:
         response = client.get(LIST)
 

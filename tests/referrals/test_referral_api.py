@@ -116,7 +116,7 @@ def test_the_sender_creates_a_referral_with_a_consent_id(
 
 def test_a_partner_system_refers_with_its_token(api_as, token_b, worker_b, org_a):
     person = services.register_beneficiary(
-        actor=worker_b, data=identity(region=Region.objects.get(code="02"))
+        actor=worker_b, **identity(region=Region.objects.get(code="02"))
     )
 
     response = api_as(token=token_b).post(
@@ -137,12 +137,10 @@ def test_a_service_is_enough_to_say_where_to(
     health = Sector.objects.get(code="health")
     service = create_service(
         actor=focal_b,
-        data={
-            "name": "Consultations",
-            "sector": health,
-            "service_type": health.service_types.first(),
-            "regions": [Region.objects.get(code="02")],
-        },
+        name="Consultations",
+        sector=health,
+        service_type=health.service_types.first(),
+        regions=[Region.objects.get(code="02")],
     )
     client = api_as(worker_a)
     consent = {"given_by": "self", "scope": "Name"}
@@ -501,7 +499,7 @@ def test_the_receiver_learns_its_own_codes_for_the_person(
     from tests.referrals.conftest import SENTINEL_PHONE
 
     own = services.register_beneficiary(
-        actor=worker_b, data=identity(full_name=SENTINEL_NAME, phone=SENTINEL_PHONE)
+        actor=worker_b, **identity(full_name=SENTINEL_NAME, phone=SENTINEL_PHONE)
     )
 
     received = api_as(worker_b).get(LIST).json()["results"][0]
@@ -571,7 +569,7 @@ def test_the_list_makes_the_same_number_of_queries_for_1_and_30(
     for index in range(29):
         person = services.register_beneficiary(
             actor=worker_a,
-            data=identity(full_name=f"Person {index % 5}", region=referral.region),
+            **identity(full_name=f"Person {index % 5}", region=referral.region),
         )
         sent = services.send_referral(
             person,
@@ -579,7 +577,7 @@ def test_the_list_makes_the_same_number_of_queries_for_1_and_30(
             to_organisation=org_b,
             sector=referral.sector,
             reason="Needs a doctor",
-            consent_data={"given_by": "self", "scope": "Name"},
+            new_consent=services.ConsentTerms(given_by="self", scope="Name"),
         )
         if index % 2:
             services.accept_referral(sent, actor=worker_b, assign_to=worker_b)
@@ -616,7 +614,7 @@ def test_identity_never_reaches_notifications_webhooks_or_logs(
         )
     person = services.register_beneficiary(
         actor=worker_a,
-        data=identity(
+        **identity(
             full_name=SENTINEL_NAME,
             phone=SENTINELS[1],
             document_numbers=SENTINELS[2],

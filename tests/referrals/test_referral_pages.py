@@ -37,13 +37,11 @@ def service_b(focal_b, health):
 
     return create_service(
         actor=focal_b,
-        data={
-            "name": "Consultations B",
-            "sector": health,
-            "service_type": health.service_types.first(),
-            "regions": [Region.objects.get(code="02")],
-            "capacity": 4,
-        },
+        name="Consultations B",
+        sector=health,
+        service_type=health.service_types.first(),
+        regions=[Region.objects.get(code="02")],
+        capacity=4,
     )
 
 
@@ -293,7 +291,7 @@ def test_the_receiver_is_told_it_may_already_know_the_person(
 
     own = services.register_beneficiary(
         actor=worker_b,
-        data=identity(full_name=SENTINEL_NAME, phone=SENTINEL_PHONE),
+        **identity(full_name=SENTINEL_NAME, phone=SENTINEL_PHONE),
     )
 
     response = client_as(worker_b).get(detail(referral))
@@ -671,12 +669,10 @@ def test_the_finder_leaves_out_the_own_organisations_services(
 
     create_service(
         actor=focal_a,
-        data={
-            "name": "Our own clinic",
-            "sector": health,
-            "service_type": health.service_types.first(),
-            "regions": [Region.objects.get(code="02")],
-        },
+        name="Our own clinic",
+        sector=health,
+        service_type=health.service_types.first(),
+        regions=[Region.objects.get(code="02")],
     )
     url = reverse("referrals:referral_create", args=[beneficiary_a.code])
 
@@ -760,11 +756,11 @@ def test_the_pathway_flags_and_filters_vital_interest_referrals(
         to_organisation=org_b,
         sector=health,
         reason="Unconscious, found at the station",
-        consent_data={
-            "scope": "Name and medical needs",
-            "legal_basis": "vital_interest",
-            "justification": "VITAL-SENTINEL-JUSTIFICATION unconscious",
-        },
+        new_consent=services.ConsentTerms(
+            scope="Name and medical needs",
+            legal_basis="vital_interest",
+            justification="VITAL-SENTINEL-JUSTIFICATION unconscious",
+        ),
     )
     client = client_as(coordinator)
 

@@ -37,12 +37,10 @@ def service_b(focal_b, health):
 
     return create_service(
         actor=focal_b,
-        data={
-            "name": "Consultations",
-            "sector": health,
-            "service_type": health.service_types.first(),
-            "regions": [Region.objects.get(code="02")],
-        },
+        name="Consultations",
+        sector=health,
+        service_type=health.service_types.first(),
+        regions=[Region.objects.get(code="02")],
     )
 
 
@@ -99,14 +97,14 @@ def test_a_referral_is_sent_under_an_existing_consent(
     assert event.organisation == org_a
 
 
-def test_consent_data_records_the_consent_with_the_referral(
+def test_new_consent_terms_are_recorded_with_the_referral(
     beneficiary_a, worker_a, org_b
 ):
     referral = send(
         beneficiary_a,
         worker_a,
         to_organisation=org_b,
-        consent_data={"given_by": "self", "scope": "Name and phone"},
+        new_consent=services.ConsentTerms(given_by="self", scope="Name and phone"),
     )
 
     assert referral.consent.organisation == org_b
@@ -121,7 +119,7 @@ def test_a_service_fills_in_the_organisation_and_the_need(
         beneficiary_a,
         worker_a,
         service=service_b,
-        consent_data={"given_by": "self", "scope": "Name"},
+        new_consent=services.ConsentTerms(given_by="self", scope="Name"),
     )
 
     assert referral.to_organisation == org_b
@@ -132,14 +130,14 @@ def test_a_service_fills_in_the_organisation_and_the_need(
 def test_a_person_whose_place_is_unknown_can_be_referred(worker_a, org_b):
     from tests.referrals.conftest import identity
 
-    person = services.register_beneficiary(actor=worker_a, data=identity())
+    person = services.register_beneficiary(actor=worker_a, **identity())
     assert person.region is None
 
     referral = send(
         person,
         worker_a,
         to_organisation=org_b,
-        consent_data={"given_by": "self", "scope": "Name"},
+        new_consent=services.ConsentTerms(given_by="self", scope="Name"),
     )
 
     assert referral.region is None
@@ -222,7 +220,7 @@ def test_a_referral_to_ones_own_organisation_is_refused(beneficiary_a, worker_a,
             beneficiary_a,
             worker_a,
             to_organisation=org_a,
-            consent_data={"given_by": "self", "scope": "x"},
+            new_consent=services.ConsentTerms(given_by="self", scope="x"),
         )
 
     assert "to_organisation" in error.value.error_dict
@@ -264,7 +262,7 @@ def test_the_service_must_belong_to_the_chosen_organisation(
             worker_a,
             to_organisation=org_c,
             service=service_b,
-            consent_data={"given_by": "self", "scope": "x"},
+            new_consent=services.ConsentTerms(given_by="self", scope="x"),
         )
 
     assert "service" in error.value.error_dict
@@ -651,11 +649,11 @@ def test_the_receiver_learns_the_codes_it_already_knows_the_person_by(
 
     own = services.register_beneficiary(
         actor=worker_b,
-        data=identity(full_name=SENTINEL_NAME, phone=SENTINEL_PHONE),
+        **identity(full_name=SENTINEL_NAME, phone=SENTINEL_PHONE),
     )
     services.register_beneficiary(
         actor=worker_c,
-        data=identity(full_name=SENTINEL_NAME, phone=SENTINEL_PHONE),
+        **identity(full_name=SENTINEL_NAME, phone=SENTINEL_PHONE),
     )
 
     assert services.known_to(org_b, beneficiary_a) == [own.code]

@@ -16,8 +16,8 @@ from tests.referrals.conftest import SENTINEL_NAME, identity
 
 
 def test_a_registered_person_gets_a_random_pseudonymous_code(worker_a, org_a):
-    first = services.register_beneficiary(actor=worker_a, data=identity())
-    second = services.register_beneficiary(actor=worker_a, data=identity())
+    first = services.register_beneficiary(actor=worker_a, **identity())
+    second = services.register_beneficiary(actor=worker_a, **identity())
 
     assert re.fullmatch(rf"BNF-[{CODE_ALPHABET}]{{6}}", first.code)
     assert first.code != second.code
@@ -28,13 +28,13 @@ def test_a_registered_person_gets_a_random_pseudonymous_code(worker_a, org_a):
 
 
 def test_a_code_clash_is_retried_with_another_code(worker_a, monkeypatch):
-    taken = services.register_beneficiary(actor=worker_a, data=identity())
+    taken = services.register_beneficiary(actor=worker_a, **identity())
     codes = iter([taken.code, "BNF-ZZZZZZ"])
     monkeypatch.setattr(
         "referrals.services.beneficiaries.new_code", lambda: next(codes)
     )
 
-    beneficiary = services.register_beneficiary(actor=worker_a, data=identity())
+    beneficiary = services.register_beneficiary(actor=worker_a, **identity())
 
     assert beneficiary.code == "BNF-ZZZZZZ"
 
@@ -42,19 +42,17 @@ def test_a_code_clash_is_retried_with_another_code(worker_a, monkeypatch):
 @pytest.mark.parametrize("who", ["coordinator", "observer"])
 def test_people_acting_for_no_organisation_cannot_register(request, who):
     with pytest.raises(PermissionDenied):
-        services.register_beneficiary(
-            actor=request.getfixturevalue(who), data=identity()
-        )
+        services.register_beneficiary(actor=request.getfixturevalue(who), **identity())
     assert not Beneficiary.objects.exists()
 
 
 def test_disability_is_computed_from_the_wgss_answers(worker_a):
     some = services.register_beneficiary(
         actor=worker_a,
-        data=identity(wg_walking="some_difficulty", wg_seeing="some_difficulty"),
+        **identity(wg_walking="some_difficulty", wg_seeing="some_difficulty"),
     )
     cannot = services.register_beneficiary(
-        actor=worker_a, data=identity(wg_walking="", wg_hearing="cannot_do_at_all")
+        actor=worker_a, **identity(wg_walking="", wg_hearing="cannot_do_at_all")
     )
 
     assert some.disability is False
@@ -64,9 +62,7 @@ def test_disability_is_computed_from_the_wgss_answers(worker_a):
 
 def test_answers_outside_the_wgss_scale_are_refused(worker_a):
     with pytest.raises(ValidationError) as error:
-        services.register_beneficiary(
-            actor=worker_a, data=identity(wg_hearing="a_little")
-        )
+        services.register_beneficiary(actor=worker_a, **identity(wg_hearing="a_little"))
 
     assert "wg_hearing" in error.value.error_dict
     assert not Beneficiary.objects.exists()
@@ -77,7 +73,7 @@ def test_a_date_of_birth_in_the_future_is_refused(worker_a):
 
     with pytest.raises(ValidationError) as error:
         services.register_beneficiary(
-            actor=worker_a, data=identity(date_of_birth=tomorrow)
+            actor=worker_a, **identity(date_of_birth=tomorrow)
         )
 
     assert "date_of_birth" in error.value.error_dict
@@ -88,7 +84,7 @@ def test_a_birth_year_in_the_future_is_refused(worker_a):
     with pytest.raises(ValidationError) as error:
         services.register_beneficiary(
             actor=worker_a,
-            data=identity(date_of_birth=None, birth_year=timezone.localdate().year + 1),
+            **identity(date_of_birth=None, birth_year=timezone.localdate().year + 1),
         )
     assert "birth_year" in error.value.error_dict
 
@@ -99,7 +95,7 @@ def test_a_province_outside_the_region_is_refused(worker_a):
 
     with pytest.raises(ValidationError) as error:
         services.register_beneficiary(
-            actor=worker_a, data=identity(region=region, province=elsewhere)
+            actor=worker_a, **identity(region=region, province=elsewhere)
         )
     assert "province" in error.value.error_dict
 
@@ -111,26 +107,26 @@ def test_a_province_outside_the_region_is_refused(worker_a):
 def test_the_age_band_follows_the_age(worker_a, born, band):
     year = timezone.localdate().year - born
     beneficiary = services.register_beneficiary(
-        actor=worker_a, data=identity(date_of_birth=None, birth_year=year)
+        actor=worker_a, **identity(date_of_birth=None, birth_year=year)
     )
     assert beneficiary.age_band == band
 
 
 def test_the_same_person_registered_twice_is_a_possible_duplicate(worker_a, focal_a):
-    first = services.register_beneficiary(actor=worker_a, data=identity())
+    first = services.register_beneficiary(actor=worker_a, **identity())
     # Same name written differently, same birth year and nationality.
     second = services.register_beneficiary(
         actor=focal_a,
-        data=identity(
+        **identity(
             full_name="  DIALLO aminatá ", phone="", date_of_birth=None, birth_year=1996
         ),
     )
     by_phone = services.register_beneficiary(
         actor=worker_a,
-        data=identity(full_name="Someone Else", phone="+212 612-345-678"),
+        **identity(full_name="Someone Else", phone="+212 612-345-678"),
     )
     other = services.register_beneficiary(
-        actor=worker_a, data=identity(full_name="Fatou Camara", phone="")
+        actor=worker_a, **identity(full_name="Fatou Camara", phone="")
     )
 
     assert services.possible_duplicates(second) == [first.code]
@@ -144,19 +140,19 @@ def test_the_same_person_registered_twice_is_a_possible_duplicate(worker_a, foca
 def test_the_duplicate_key_is_keyed_not_a_plain_hash(worker_a, settings):
     import hashlib
 
-    beneficiary = services.register_beneficiary(actor=worker_a, data=identity())
+    beneficiary = services.register_beneficiary(actor=worker_a, **identity())
     plain = hashlib.sha256(b"aminata diallo").hexdigest()
 
     assert beneficiary.duplicate_key
     assert beneficiary.duplicate_key != plain
     settings.BENEFICIARY_HASH_KEY = "another-key"
-    again = services.register_beneficiary(actor=worker_a, data=identity())
+    again = services.register_beneficiary(actor=worker_a, **identity())
     assert again.duplicate_key != beneficiary.duplicate_key
 
 
 def test_another_organisations_records_are_never_proposed(worker_a, worker_b, org_b):
-    in_b = services.register_beneficiary(actor=worker_b, data=identity())
-    in_a = services.register_beneficiary(actor=worker_a, data=identity())
+    in_b = services.register_beneficiary(actor=worker_b, **identity())
+    in_a = services.register_beneficiary(actor=worker_a, **identity())
 
     assert services.possible_duplicates(in_a) == []
     assert services.possible_duplicates(in_b) == []
@@ -165,8 +161,8 @@ def test_another_organisations_records_are_never_proposed(worker_a, worker_b, or
 
 
 def test_known_to_reveals_nothing_of_a_third_organisation(worker_a, worker_c, org_b):
-    services.register_beneficiary(actor=worker_c, data=identity())
-    in_a = services.register_beneficiary(actor=worker_a, data=identity())
+    services.register_beneficiary(actor=worker_c, **identity())
+    in_a = services.register_beneficiary(actor=worker_a, **identity())
 
     assert services.known_to(org_b, in_a) == []
 
@@ -175,7 +171,8 @@ def test_a_member_updates_the_record_and_the_version_moves(worker_a, beneficiary
     updated = services.update_beneficiary(
         beneficiary_a,
         actor=worker_a,
-        data={"household_size": 4, "full_name": "New Name"},
+        household_size=4,
+        full_name="New Name",
         version=1,
     )
 
@@ -187,17 +184,17 @@ def test_a_member_updates_the_record_and_the_version_moves(worker_a, beneficiary
 
 def test_an_update_with_an_old_version_is_refused(worker_a, beneficiary_a):
     services.update_beneficiary(
-        beneficiary_a, actor=worker_a, data={"household_size": 3}, version=1
+        beneficiary_a, actor=worker_a, household_size=3, version=1
     )
     with pytest.raises(services.PreconditionFailed):
         services.update_beneficiary(
-            beneficiary_a, actor=worker_a, data={"household_size": 5}, version=1
+            beneficiary_a, actor=worker_a, household_size=5, version=1
         )
 
 
 def test_another_organisation_may_not_update(worker_b, beneficiary_a):
     with pytest.raises(PermissionDenied):
-        services.update_beneficiary(beneficiary_a, actor=worker_b, data={"sex": "male"})
+        services.update_beneficiary(beneficiary_a, actor=worker_b, sex="male")
     beneficiary_a.refresh_from_db()
     assert beneficiary_a.sex == "female"
 
@@ -336,16 +333,16 @@ def test_erasing_identity_keeps_the_record_and_its_log(
     assert IdentityAccessLog.objects.filter(beneficiary=erased).count() == 1
     assert not services.can_see_identity(worker_a, erased)
     with pytest.raises(Conflict):
-        services.update_beneficiary(erased, actor=worker_a, data={"full_name": "Back"})
+        services.update_beneficiary(erased, actor=worker_a, full_name="Back")
 
 
 def test_retention_erases_only_identities_idle_for_the_period(
     worker_a, settings, org_b
 ):
     settings.BENEFICIARY_RETENTION_MONTHS = 24
-    old = services.register_beneficiary(actor=worker_a, data=identity())
-    recent = services.register_beneficiary(actor=worker_a, data=identity())
-    consented = services.register_beneficiary(actor=worker_a, data=identity())
+    old = services.register_beneficiary(actor=worker_a, **identity())
+    recent = services.register_beneficiary(actor=worker_a, **identity())
+    consented = services.register_beneficiary(actor=worker_a, **identity())
     long_ago = timezone.now() - timedelta(days=800)
     Beneficiary.objects.filter(pk__in=[old.pk, consented.pk]).update(
         last_activity_at=long_ago
@@ -368,7 +365,7 @@ def test_the_retention_command_and_task_run(worker_a, capsys):
 
     from referrals.tasks import erase_expired_identities_task
 
-    old = services.register_beneficiary(actor=worker_a, data=identity())
+    old = services.register_beneficiary(actor=worker_a, **identity())
     Beneficiary.objects.filter(pk=old.pk).update(
         last_activity_at=timezone.now() - timedelta(days=1000)
     )
@@ -385,9 +382,7 @@ def test_the_audit_trail_records_changes_without_identity(
 ):
     from django.db import connection
 
-    services.update_beneficiary(
-        beneficiary_a, actor=worker_a, data={"household_size": 2}
-    )
+    services.update_beneficiary(beneficiary_a, actor=worker_a, household_size=2)
     services.withdraw_consent(consent_a_to_b, actor=worker_a)
 
     events = beneficiary_a.events.order_by("pgh_id")
@@ -410,7 +405,7 @@ def test_the_audit_trail_records_changes_without_identity(
 
 def test_born_today_is_accepted(worker_a):
     beneficiary = services.register_beneficiary(
-        actor=worker_a, data=identity(date_of_birth=timezone.localdate())
+        actor=worker_a, **identity(date_of_birth=timezone.localdate())
     )
     assert beneficiary.age_band == "0-4"
     assert isinstance(Beneficiary.objects.get(pk=beneficiary.pk).date_of_birth, date)

@@ -1,0 +1,192 @@
+"""Reading an upload: refusing what is plainly not a spreadsheet, keeping it in pieces
+in PostgreSQL, spooling it back to disk, and streaming its rows (CSV or XLSX)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+import zipfile
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext as _
+
+from coordination.exceptions import ValidationError
+from interventions.models import ImportChunk, InterventionImport
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+CHUNK_SIZE = 1024 * 1024  # bytes per stored piece of an upload
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (format, encoding, headers)."""
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+def _old_excel_message() -> str:
+    return _(
+        "This is an old Excel file (.xls): save it as .xlsx or CSV, then upload it again."
+    )
+
+
+def _not_a_spreadsheet_message() -> str:
+    return _(
+        "This is not a CSV or XLSX spreadsheet. Use the template: save your sheet as .xlsx or as CSV (UTF-8)."
+    )
+
+
+def check_upload(upload) -> None:
+    """Refuse what is plainly not a spreadsheet before keeping it."""
+    if not upload or not getattr(upload, "size", 0):
+        raise ValidationError({"file": _("The file is empty.")})
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise ValidationError(
+            {
+                "file": _("The file is larger than %(mb)d MB.")
+                % {"mb": MAX_UPLOAD_BYTES // 2**20}
+            }
+        )
+    upload.seek(0)
+    head = upload.read(4096)
+    upload.seek(0)
+    kind = sniff(head)
+    if kind == "xls":
+        raise ValidationError({"file": _old_excel_message()})
+    if kind is None:
+        raise ValidationError({"file": _not_a_spreadsheet_message()})
+
+
+def sniff(head: bytes) -> str | None:
+    """ "xlsx", "csv", "xls" or None, from the file's first bytes."""
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    if not head.strip(b"\xef\xbb\xbf \r\n\t"):
+        return "csv"  # blank: reported as empty when read
+    if b"\x00" in head:
+        return None  # binary (or UTF-16, which we ask to save as UTF-8)
+    return "csv"
+
+
+def store_upload(record: InterventionImport, upload) -> None:
+    """Keep the upload in pieces, written as they are read."""
+    upload.seek(0)
+    pieces = []
+    for position, data in enumerate(upload.chunks(CHUNK_SIZE)):
+        pieces.append(ImportChunk(upload=record, position=position, data=data))
+        if len(pieces) == 8:
+            ImportChunk.objects.bulk_create(pieces)
+            pieces = []
+    ImportChunk.objects.bulk_create(pieces)
+
+
+def spool(record: InterventionImport) -> tempfile._TemporaryFileWrapper:
+    """The kept upload as a temporary file on disk, read back one piece at a time."""
+    target = tempfile.NamedTemporaryFile(prefix="tansiq-import-", suffix=".bin")  # noqa: SIM115
+    ids = list(record.chunks.order_by("position").values_list("pk", flat=True))
+    for pk in ids:
+        target.write(ImportChunk.objects.values_list("data", flat=True).get(pk=pk))
+    target.flush()
+    target.seek(0)
+    return target
+
+
+def estimate_rows(record: InterventionImport) -> int:
+    """About how many data rows the file has (for the progress bar and to decide
+    whether a worker should take it)."""
+    with spool(record) as handle:
+        kind = sniff(handle.read(4096))
+        handle.seek(0)
+        if kind == "xlsx":
+            return _xlsx_row_estimate(handle)
+        lines = 0
+        while block := handle.read(CHUNK_SIZE):
+            lines += block.count(b"\n")
+        return max(lines - 1, 0)
+
+
+def _xlsx_row_estimate(handle) -> int:
+    # openpyxl takes a fifth of a second to import: only when an XLSX file comes.
+    try:
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(handle, read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        rows = sheet.max_row or 0
+        workbook.close()
+        return max(rows - 1, 0)
+    except Exception:  # unreadable: the check says why
+        return 0
+
+
+def _csv_rows(handle) -> Iterator[list[Any]]:
+    text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="strict", newline="")
+    line = 0
+    try:
+        first = text.readline()
+        delimiter = max((",", ";", "\t"), key=first.count) if first else ","
+        text.seek(0)
+        reader = csv.reader(text, delimiter=delimiter)
+        for line, row in enumerate(reader, start=1):  # noqa: B007
+            yield row
+    except UnicodeDecodeError:
+        raise ImportFileError(
+            _(
+                "The file is not in UTF-8 (problem near line %(line)d). In your "
+                "spreadsheet, save it as “CSV UTF-8”, or as .xlsx, and upload it again."
+            )
+            % {"line": line + 1}
+        ) from None
+    except csv.Error as error:
+        raise ImportFileError(
+            _("The CSV file cannot be read near line %(line)d: %(error)s")
+            % {"line": line + 1, "error": error}
+        ) from None
+    finally:
+        text.detach()  # the spooled file is closed by its owner
+
+
+def _xlsx_rows(handle) -> Iterator[tuple[Any, ...]]:
+    # openpyxl takes a fifth of a second to import: only when an XLSX file comes.
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(handle, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
+        raise ImportFileError(
+            _(
+                "The XLSX file cannot be opened: it may be damaged. Save it again from your spreadsheet."
+            )
+        ) from None
+    try:
+        sheet = workbook.worksheets[0]
+        yield from sheet.iter_rows(values_only=True)
+    finally:
+        workbook.close()
+
+
+def read_rows(handle) -> Iterator[list[Any] | tuple[Any, ...]]:
+    """The file's rows, one at a time, whatever its format."""
+    head = handle.read(4096)
+    handle.seek(0)
+    kind = sniff(head)
+    if kind == "xlsx":
+        return _xlsx_rows(handle)
+    if kind == "xls":
+        raise ImportFileError(_old_excel_message())
+    if kind is None:
+        raise ImportFileError(_not_a_spreadsheet_message())
+    return _csv_rows(handle)
+
+
+def is_blank(row: Iterable[Any]) -> bool:
+    """A row with nothing but empty cells (skipped, wherever it is)."""
+    return all(cell is None or str(cell).strip() == "" for cell in row)
