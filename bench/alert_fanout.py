@@ -72,10 +72,7 @@ def main() -> None:
 
     from coordination.celery import app as celery_app
     from notifications.models import Notification, OutboxMessage
-    from notifications.services.outbox import (
-        deliver_outbox_messages,
-        queue_notification,
-    )
+    from notifications.services import deliver_outbox_messages, queue_notification
     from organisations.models import Membership, Organisation, User
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

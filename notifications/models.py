@@ -325,7 +325,7 @@ class OutboxMessage(TimeStampedModel):
         null=True,
         blank=True,
         related_name="+",
-        help_text="E-mail: the user it is for.",
+        help_text="E-mail: the user it is for (none: the address in the payload).",
     )
     subscription = models.ForeignKey(
         WebhookSubscription,
@@ -342,7 +342,8 @@ class OutboxMessage(TimeStampedModel):
         related_name="+",
         verbose_name=_("recipient organisation"),
     )
-    # Webhook: the JSON body sent; digest: the notification ids. No message text.
+    # Webhook: the JSON body sent; digest: the notification ids; an e-mail to an address:
+    # its address, template, language and parameters (queue_email). No message text.
     payload = models.JSONField(default=dict, blank=True)
     status = models.CharField(
         _("status"),
@@ -380,7 +381,9 @@ class OutboxMessage(TimeStampedModel):
         ]
         constraints = [
             models.CheckConstraint(
+                # An e-mail goes to a user, or to an address (queue_email: payload "to").
                 condition=Q(channel="email", recipient__isnull=False)
+                | Q(channel="email", recipient__isnull=True, payload__has_key="to")
                 | Q(channel="webhook", subscription__isnull=False),
                 name="coordination_outboxmessage_has_destination",
             )

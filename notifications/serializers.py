@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from .models import Notification, OutboxMessage, WebhookSubscription
@@ -64,11 +63,6 @@ class WebhookSubscriptionSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-
-    def validate_events(self, events: list[str]) -> list[str]:
-        if not events:
-            raise serializers.ValidationError(_("Choose at least one event."))
-        return list(dict.fromkeys(events))
 
 
 class WebhookSubscriptionCreatedSerializer(WebhookSubscriptionSerializer):

@@ -1,5 +1,5 @@
 """Notification delivery: outbox rows, the sweep, the daily digest (thin: services do
-the work). Services publish these tasks by name (notifications.services.dispatch)."""
+the work). Services publish these tasks by name (notifications.services.outbox)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import timedelta
 from celery import shared_task
 
 from .models import OutboxMessage
-from .services.outbox import (
+from .services import (
     deliver_outbox_message,
     deliver_outbox_messages,
     send_due_digests,

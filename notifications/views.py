@@ -17,9 +17,11 @@ from django.views.generic import DetailView, FormView, ListView
 from django.views.generic.edit import FormMixin
 from django_filters.views import FilterView
 
-from coordination.exceptions import Conflict, PermissionDenied, ValidationError
-from coordination.permissions import VisibleToUserMixin
+from coordination.exceptions import Conflict
+from coordination.forms import service_errors
+from coordination.permissions import VisibleToUserMixin, require_coordinator
 
+from . import services
 from .filters import NotificationFilter, OutboxMessageFilter
 from .forms import NotificationPreferencesForm, WebhookSubscriptionForm
 from .models import (
@@ -28,17 +30,6 @@ from .models import (
     OutboxMessage,
     WebhookSubscription,
 )
-from .services import outbox as services
-from .services import webhooks as webhook_services
-
-
-def _add_service_errors(form, error: ValidationError) -> None:
-    # Next to the field the service names, or at the top of the form.
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # ---------------------------------------------------------------------------
@@ -121,19 +112,17 @@ class NotificationPreferencesView(LoginRequiredMixin, FormView):
         return kwargs
 
     def form_valid(self, form):
-        try:
+        with service_errors(form):
             services.set_notification_preferences(
                 self.request.user, actor=self.request.user, modes=form.modes
             )
-        except ValidationError as error:
-            _add_service_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Your notification settings are saved."))
-        return super().form_valid(form)
+            messages.success(self.request, _("Your notification settings are saved."))
+            return super().form_valid(form)
+        return self.form_invalid(form)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["digest_hour"] = services._setting("NOTIFICATION_DIGEST_HOUR", 7)
+        context["digest_hour"] = services.digest_hour()
         context["modes"] = NotificationPreference.Mode.choices
         return context
 
@@ -143,8 +132,8 @@ class NotificationPreferencesView(LoginRequiredMixin, FormView):
 # ---------------------------------------------------------------------------
 class FocalPointRequiredMixin:
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not request.user.is_focal_point:
-            raise PermissionDenied
+        if request.user.is_authenticated:
+            services.require_webhook_manager(request.user)
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -163,23 +152,21 @@ class WebhookListView(
         form = self.get_form()
         if not form.is_valid():
             return self.form_invalid(form)
-        try:
-            subscription, secret = webhook_services.create_webhook_subscription(
+        with service_errors(form):
+            subscription, secret = services.create_webhook_subscription(
                 actor=request.user,
                 organisation=request.user.acting_organisation,
                 url=form.cleaned_data["url"],
                 events=form.cleaned_data["events"],
             )
-        except ValidationError as error:
-            _add_service_errors(form, error)
-            return self.form_invalid(form)
-        response = render(
-            request,
-            "webhooks/webhook_created.html",
-            {"subscription": subscription, "secret": secret},
-        )
-        response["Cache-Control"] = "no-store"
-        return response
+            response = render(
+                request,
+                "webhooks/webhook_created.html",
+                {"subscription": subscription, "secret": secret},
+            )
+            response["Cache-Control"] = "no-store"
+            return response
+        return self.form_invalid(form)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -212,18 +199,16 @@ class WebhookDetailView(
         form = self.get_form()
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
-        try:
-            webhook_services.update_webhook_subscription(
+        with service_errors(form):
+            services.update_webhook_subscription(
                 self.object,
                 actor=request.user,
                 url=form.cleaned_data["url"],
                 events=form.cleaned_data["events"],
             )
-        except ValidationError as error:
-            _add_service_errors(form, error)
-            return self.render_to_response(self.get_context_data(form=form))
-        messages.success(request, _("The webhook is saved."))
-        return redirect(self.get_success_url())
+            messages.success(request, _("The webhook is saved."))
+            return redirect(self.get_success_url())
+        return self.render_to_response(self.get_context_data(form=form))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -243,7 +228,7 @@ def _webhook_action(request, pk: int, *, active: bool):
     subscription = get_object_or_404(
         WebhookSubscription.objects.visible_to(request.user), pk=pk
     )
-    webhook_services.update_webhook_subscription(
+    services.update_webhook_subscription(
         subscription, actor=request.user, is_active=active
     )
     messages.success(
@@ -283,8 +268,8 @@ class FailedDeliveryListView(LoginRequiredMixin, VisibleToUserMixin, FilterView)
     paginate_by = 50
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not request.user.is_coordinator:
-            raise PermissionDenied
+        if request.user.is_authenticated:
+            require_coordinator(request.user)
         return super().dispatch(request, *args, **kwargs)
 
     def get_filterset(self, filterset_class):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -11,7 +10,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from coordination.drf import error_responses
@@ -26,10 +25,12 @@ from .serializers import (
     WebhookSubscriptionCreatedSerializer,
     WebhookSubscriptionSerializer,
 )
-from .services.outbox import mark_all_notifications_read, mark_notification_read
-from .services.webhooks import (
+from .services import (
     create_webhook_subscription,
     deactivate_webhook_subscription,
+    mark_all_notifications_read,
+    mark_notification_read,
+    require_webhook_manager,
     update_webhook_subscription,
 )
 
@@ -90,10 +91,7 @@ class FocalPointOnlyMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        if not request.user.is_focal_point:
-            raise PermissionDenied(
-                _("Only a focal point of this organisation may manage its webhooks.")
-            )
+        require_webhook_manager(request.user)
 
 
 @extend_schema_view(

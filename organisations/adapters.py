@@ -1,4 +1,5 @@
-"""allauth hooks: no open sign-up (invitations only); first MFA set-up right after login."""
+"""allauth hooks: no open sign-up (invitations only); first MFA set-up right after login;
+account e-mails through the notification outbox."""
 
 from __future__ import annotations
 
@@ -6,11 +7,44 @@ import time
 
 from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.account.internal.flows.login import get_authentication_records
+from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
+
+from notifications.services import queue_rendered_email
+
+
+class OutboxEmail:
+    """What allauth's send_mail sends: handed to the notification outbox instead, so an
+    address confirmation or a password reset survives a mail server that is down."""
+
+    def __init__(self, message, *, event: str) -> None:
+        self.message = message
+        self.event = event
+
+    def send(self, fail_silently: bool = False) -> int:
+        text, html = self.message.body, ""
+        if getattr(self.message, "content_subtype", "plain") == "html":
+            text, html = "", self.message.body
+        for content, mimetype in getattr(self.message, "alternatives", []):
+            if mimetype == "text/html":
+                html = content
+        for address in self.message.to:
+            queue_rendered_email(
+                to=address,
+                subject=self.message.subject,
+                text=text,
+                html=html,
+                event=self.event,
+            )
+        return len(self.message.to)
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def render_mail(self, template_prefix, email, context, headers=None):
+        """allauth renders (in the request's language); the outbox delivers."""
+        message = super().render_mail(template_prefix, email, context, headers=headers)
+        return OutboxEmail(message, event=template_prefix.rsplit("/", 1)[-1])
+
     def is_open_for_signup(self, request) -> bool:
         """Accounts are created by accepting an invitation, never by open sign-up."""
         return False

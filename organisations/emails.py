@@ -1,56 +1,40 @@
-"""E-mails about accounts and organisations, rendered in the recipient's language.
-(The notification outbox of a later issue will carry these too.)"""
+"""E-mails about accounts and organisations to people who may have no account yet,
+handed to the notification outbox (retried, swept, never sent twice) and rendered at
+delivery in the recipient's language from templates/emails/<name>_*."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+
+from notifications.services import queue_email
 
 from .models import Invitation, JoinRequest
 
 
-def send_templated_email(name: str, *, to: str, language: str, context: dict) -> None:
-    """Render templates/emails/<name>_{subject,body}.txt and _body.html and send them."""
-    with translation.override(language):
-        subject = render_to_string(f"emails/{name}_subject.txt", context).strip()
-        text = render_to_string(f"emails/{name}_body.txt", context)
-        html = render_to_string(f"emails/{name}_body.html", context)
-    message = EmailMultiAlternatives(
-        settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, text, to=[to]
-    )
-    message.attach_alternative(html, "text/html")
-    message.send()
-
-
 def send_invitation_email(invitation_id: int, key: str, language: str) -> None:
-    """Send the one-time invitation link (the key is never stored in clear)."""
-    invitation = Invitation.objects.select_related("organisation", "invited_by").get(
-        pk=invitation_id
-    )
+    """Queue the one-time invitation link. The key is stored nowhere else in clear, and
+    the outbox erases it from the queued e-mail once sent."""
+    invitation = Invitation.objects.select_related("organisation").get(pk=invitation_id)
     link = settings.SITE_URL.rstrip("/") + reverse(
         "organisations:invitation_accept", args=[key]
     )
-    send_templated_email(
-        "invitation",
+    queue_email(
         to=invitation.email,
+        template="invitation",
         language=language,
-        context={
-            "invitation": invitation,
-            "link": link,
-            "ttl_days": settings.INVITATION_TTL_DAYS,
-        },
+        context={"link": link, "ttl_days": settings.INVITATION_TTL_DAYS},
+        objects={"invitation": invitation},
+        organisation=invitation.organisation,
     )
 
 
 def send_join_request_decision_email(join_request_id: int) -> None:
     """Tell the contact of a rejected request why (approval sends an invitation)."""
     join_request = JoinRequest.objects.get(pk=join_request_id)
-    send_templated_email(
-        "join_request_rejected",
+    queue_email(
         to=join_request.contact_email,
+        template="join_request_rejected",
         language=settings.LANGUAGE_CODE,
-        context={"join_request": join_request},
+        objects={"join_request": join_request},
     )

@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from coordination.celery import app as celery_app
 from coordination.models import Region
 from organisations.models import Membership, Organisation, User
 from organisations.services import create_api_token
@@ -197,3 +198,12 @@ def client_as(db):
         return c
 
     return make
+
+
+@pytest.fixture
+def eager_celery():
+    """Tasks published on commit run at once, in this process (no broker)."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous

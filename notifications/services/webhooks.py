@@ -20,25 +20,17 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coordination.exceptions import ValidationError
+from coordination.exceptions import PermissionDenied, ValidationError
 from coordination.permissions import require_focal_point_of
 from notifications.models import Notification, OutboxMessage, WebhookSubscription
 
-from .outbox import (
-    DeliveryError,
-    PermanentDeliveryError,
-    focal_points_of,
-    queue_notification,
-)
+from .errors import DeliveryError, PermanentDeliveryError, error_text
+from .outbox import focal_points_of, queue_notification
 
 if TYPE_CHECKING:
     from organisations.models import Organisation, User
 
 USER_AGENT = "Tansiq-Webhooks/1"
-
-
-def _setting(name: str, default):
-    return getattr(settings, name, default)
 
 
 # ---------------------------------------------------------------------------
@@ -87,7 +79,7 @@ def check_webhook_url(url: str) -> None:
         raise ValidationError(
             {"url": [_("The host of this address cannot be found.")]}
         ) from None
-    if _setting("WEBHOOK_ALLOW_PRIVATE_TARGETS", False):
+    if settings.WEBHOOK_ALLOW_PRIVATE_TARGETS:
         return
     if any(_forbidden_address(address) for address in addresses):
         raise ValidationError(
@@ -105,6 +97,15 @@ def check_webhook_url(url: str) -> None:
 # ---------------------------------------------------------------------------
 # Subscriptions
 # ---------------------------------------------------------------------------
+def _managers_only() -> str:
+    return _("Only a focal point of this organisation may manage its webhooks.")
+
+
+def require_webhook_manager(actor: User) -> None:
+    """Webhooks are the focal points' business: pages and the API refuse anyone else
+    before looking at a subscription (the services also check the organisation)."""
+    if not actor.is_focal_point:
+        raise PermissionDenied(_managers_only())
 
 
 def _clean_events(events) -> list[str]:
@@ -128,11 +129,7 @@ def create_webhook_subscription(
     *, actor: User, organisation: Organisation, url: str, events: list[str]
 ) -> tuple[WebhookSubscription, str]:
     """Subscribe a partner system's URL to events; returns it and its secret (shown once)."""
-    require_focal_point_of(
-        actor,
-        organisation,
-        _("Only a focal point of this organisation may manage its webhooks."),
-    )
+    require_focal_point_of(actor, organisation, _managers_only())
     events = _clean_events(events)
     check_webhook_url(url)
     secret = WebhookSubscription.new_secret()
@@ -160,11 +157,7 @@ def update_webhook_subscription(
     subscription = WebhookSubscription.objects.select_for_update().get(
         pk=subscription.pk
     )
-    require_focal_point_of(
-        actor,
-        subscription.organisation,
-        _("Only a focal point of this organisation may manage its webhooks."),
-    )
+    require_focal_point_of(actor, subscription.organisation, _managers_only())
     fields = ["updated_at"]
     if url is not None and url != subscription.url:
         check_webhook_url(url)
@@ -198,7 +191,7 @@ def record_webhook_failure(
         consecutive_failures=F("consecutive_failures") + 1, updated_at=now
     )
     subscription.refresh_from_db(fields=["consecutive_failures", "is_active"])
-    limit = _setting("WEBHOOK_DISABLE_AFTER_FAILURES", 10)
+    limit = settings.WEBHOOK_DISABLE_AFTER_FAILURES
     if subscription.is_active and subscription.consecutive_failures >= limit:
         disabled = WebhookSubscription.objects.filter(
             pk=subscription.pk, is_active=True
@@ -247,7 +240,7 @@ def post_webhook(message: OutboxMessage) -> tuple[int, int]:
     connection_class = (
         http.client.HTTPSConnection if https else http.client.HTTPConnection
     )
-    timeout = _setting("WEBHOOK_TIMEOUT", 5)
+    timeout = settings.WEBHOOK_TIMEOUT
     connection = connection_class(parts.hostname, parts.port, timeout=timeout)
     body = webhook_body(message.payload)
     headers = {
@@ -268,9 +261,7 @@ def post_webhook(message: OutboxMessage) -> tuple[int, int]:
     try:
         connection.connect()
         peer = connection.sock.getpeername()[0]
-        if not _setting("WEBHOOK_ALLOW_PRIVATE_TARGETS", False) and _forbidden_address(
-            peer
-        ):
+        if not settings.WEBHOOK_ALLOW_PRIVATE_TARGETS and _forbidden_address(peer):
             raise DeliveryError(
                 _("The address resolved to a private network."), duration_ms=elapsed()
             )
@@ -286,9 +277,7 @@ def post_webhook(message: OutboxMessage) -> tuple[int, int]:
             duration_ms=elapsed(),
         ) from None
     except (OSError, http.client.HTTPException) as exc:
-        raise DeliveryError(
-            f"{type(exc).__name__}: {exc}"[:500], duration_ms=elapsed()
-        ) from None
+        raise DeliveryError(error_text(exc), duration_ms=elapsed()) from None
     finally:
         connection.close()
     duration = elapsed()
@@ -307,6 +296,7 @@ __all__ = [
     "deactivate_webhook_subscription",
     "post_webhook",
     "record_webhook_failure",
+    "require_webhook_manager",
     "sign",
     "update_webhook_subscription",
     "webhook_body",

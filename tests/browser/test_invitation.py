@@ -29,6 +29,7 @@ def test_focal_point_invites_a_caseworker_who_accepts(
     fresh_page,
     live_server,
     mailoutbox,
+    eager_celery,  # the outbox delivers the e-mail in the server's thread
     org_a,
     focal_a,
     with_totp,

@@ -32,6 +32,7 @@ def test_request_to_join_is_approved_and_its_contact_becomes_focal_point(
     fresh_page,
     live_server,
     mailoutbox,
+    eager_celery,  # the outbox delivers the e-mail in the server's thread
     coordinator,
     with_totp,
     log_in,

@@ -22,8 +22,11 @@ from django.db import connections, transaction
 
 from coordination.celery import app as celery_app
 from notifications.models import Notification, OutboxMessage
-from notifications.services.outbox import queue_notification, sweep_outbox
-from notifications.services.webhooks import create_webhook_subscription
+from notifications.services import (
+    create_webhook_subscription,
+    queue_notification,
+    sweep_outbox,
+)
 from tests.notifications.receiver import Receiver, signature_is_valid
 from tests.notifications.test_notifications import point_broker_at
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import kombu.pools
 import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
@@ -20,7 +21,7 @@ from notifications.models import (
     OutboxMessage,
     WebhookSubscription,
 )
-from notifications.services.outbox import (
+from notifications.services import (
     deliver_outbox_message,
     mark_all_notifications_read,
     mark_notification_read,
@@ -44,15 +45,6 @@ KIND = Notification.Kind
 def _english():
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def eager_celery():
-    """Tasks published on commit run at once, in this process (no broker)."""
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
 
 
 def notify(target=None, **kwargs):
@@ -368,9 +360,11 @@ def test_failures_back_off_then_give_up(settings, worker_a, mailoutbox):
     assert deliver_outbox_message(message.pk, now=later + timedelta(days=1)) is None
 
 
-class BrokenBackend:
-    def __init__(self, *args, **kwargs):
-        pass
+class BrokenBackend(BaseEmailBackend):
+    """A mail server that does not answer: connecting and sending both fail."""
+
+    def open(self):
+        raise ConnectionError("SMTP is down")
 
     def send_messages(self, messages):
         raise ConnectionError("SMTP is down")

@@ -12,15 +12,13 @@ from django.utils import translation
 
 from coordination.exceptions import Conflict, PermissionDenied, ValidationError
 from notifications.models import Notification, OutboxMessage, WebhookSubscription
-from notifications.services.outbox import (
-    deliver_outbox_message,
-    queue_notification,
-    retry_outbox_message,
-)
-from notifications.services.webhooks import (
+from notifications.services import (
     check_webhook_url,
     create_webhook_subscription,
     deactivate_webhook_subscription,
+    deliver_outbox_message,
+    queue_notification,
+    retry_outbox_message,
     update_webhook_subscription,
 )
 from tests.notifications.receiver import Receiver, signature_is_valid
@@ -337,6 +335,8 @@ def test_the_focal_point_retries_their_webhooks_deliveries(
 def test_declaring_and_closing_an_emergency_reaches_subscribed_partners(
     loopback_allowed, receiver, focal_a, org_a, focal_b, org_b, coordinator, oriental
 ):
+    from datetime import date
+
     from emergencies.services import close_emergency, create_emergency
 
     _, secret = subscribe(
@@ -352,12 +352,10 @@ def test_declaring_and_closing_an_emergency_reaches_subscribed_partners(
 
     emergency = create_emergency(
         actor=coordinator,
-        data={
-            "title": "Vague de froid",
-            "kind": "cold_wave",
-            "regions": [oriental],
-            "started_on": "2026-01-05",
-        },
+        title="Vague de froid",
+        kind="cold_wave",
+        regions=[oriental],
+        started_on=date(2026, 1, 5),
     )
     close_emergency(emergency, actor=coordinator)
     for message in OutboxMessage.objects.filter(channel=OutboxMessage.Channel.WEBHOOK):
