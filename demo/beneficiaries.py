@@ -154,32 +154,26 @@ def seed_beneficiaries(demo: Demo) -> None:
             )
             person = register_beneficiary(
                 actor=worker,
-                data={
-                    "full_name": name,
-                    "phone": f"+2126{(offset + index) * 7919 % 100000000:08d}",
-                    "sex": sex,
-                    "birth_year": year,
-                    "nationality": nationality,
-                    "languages": languages,
-                    "interpreter_needed": "fr" not in languages
-                    and "ar" not in languages,
-                    "province": provinces[index % len(provinces)]
-                    if provinces
-                    else None,
-                    "household_size": 1 + index % 4,
-                    "vulnerabilities": vulnerabilities,
-                    **{
-                        f"wg_{domain}": "no_difficulty"
-                        for domain in (
-                            "seeing",
-                            "hearing",
-                            "walking",
-                            "remembering",
-                            "self_care",
-                            "communicating",
-                        )
-                    },
-                    **{f"wg_{domain}": answer for domain, answer in wgss.items()},
+                full_name=name,
+                phone=f"+2126{(offset + index) * 7919 % 100000000:08d}",
+                sex=sex,
+                birth_year=year,
+                nationality=nationality,
+                languages=languages,
+                interpreter_needed="fr" not in languages and "ar" not in languages,
+                province=provinces[index % len(provinces)] if provinces else None,
+                household_size=1 + index % 4,
+                vulnerabilities=vulnerabilities,
+                **{
+                    f"wg_{domain}": wgss.get(domain, "no_difficulty")
+                    for domain in (
+                        "seeing",
+                        "hearing",
+                        "walking",
+                        "remembering",
+                        "self_care",
+                        "communicating",
+                    )
                 },
             )
             demo.count(Beneficiary)

@@ -100,19 +100,17 @@ def _dialogue_meetings(demo: Demo) -> list:
         if meeting is None:
             meeting = dialogue.create_meeting(
                 actor=demo.coordinator,
-                data={
-                    "title": title,
-                    "kind": kind,
-                    "starts_at": starts,
-                    "ends_at": starts + timedelta(hours=hours),
-                    "place": place,
-                    "online_url": online_url,
-                    "organiser": orgs[organiser],
-                    "themes": themes,
-                    "agenda": agenda,
-                    "minutes": minutes,
-                    "participants": [orgs[c] for c in codes],
-                },
+                title=title,
+                kind=kind,
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=hours),
+                place=place,
+                online_url=online_url,
+                organiser=orgs[organiser],
+                themes=themes,
+                agenda=agenda,
+                minutes=minutes,
+                participants=[orgs[c] for c in codes],
             )
             # Past meetings: attendance as recorded (the donor could not come).
             dialogue.record_attendance(
@@ -146,20 +144,16 @@ def seed_dialogue(demo: Demo) -> None:
             )
             recommendation = dialogue.create_recommendation(
                 actor=demo.coordinator,
-                data={
-                    "text": text,
-                    "meeting": meeting,
-                    "theme": theme,
-                    "dimensions": dimensions,
-                    "addressed_to": [orgs[c] for c in addressees],
-                    "owner": orgs[owner],
-                    "owner_user": demo.users[person] if person else None,
-                    "due_date": max(due_date, meeting.starts_on),
-                    "status": status,
-                    "evidence": ["/emergencies/"]
-                    if theme == "preparedness_response"
-                    else [],
-                },
+                text=text,
+                meeting=meeting,
+                theme=theme,
+                dimensions=dimensions,
+                addressed_to=[orgs[c] for c in addressees],
+                owner=orgs[owner],
+                owner_user=demo.users[person] if person else None,
+                due_date=max(due_date, meeting.starts_on),
+                status=status,
+                evidence=["/emergencies/"] if theme == "preparedness_response" else [],
             )
             demo.count(Recommendation)
             for email, update_text, new_status in updates:

@@ -9,7 +9,13 @@ from typing import Any
 from coordination.models import Province, Region, Sector, ServiceType
 from demo.base import NADOR, OUJDA, Demo
 from emergencies.models import Alert, AlertRecipient, Capacity, Emergency, Need
-from emergencies.services import answer_alert, send_alert
+from emergencies.services import (
+    add_need,
+    answer_alert,
+    create_emergency,
+    declare_capacity,
+    send_alert,
+)
 from notifications.models import Notification, NotificationPreference
 from notifications.services import (
     mark_notification_read,
@@ -72,7 +78,6 @@ EMERGENCIES: list[dict[str, Any]] = [
 CAPACITIES: list[tuple[str, int, str, str, str, str, int, str]] = [
     ("org-a", 0, "shelter_nfi", "emergency_shelter", OUJDA, "Places d'hébergement d'urgence", 40, "focal.a@example.org"),
     ("org-a", 0, "food_security", "hot_meals", OUJDA, "Repas chauds par soir", 200, "worker.a@example.org"),
-    ("oimh", 0, "shelter_nfi", "winterisation_kit", FIGUIG, "Kits d'hiver", 300, "coordinator@example.org"),
     ("org-b", 0, "health", "primary_care", OUJDA, "Consultations de soins primaires par semaine", 60, "focal.b@example.org"),
     ("org-c", 1, "wash", "hygiene_kit", NADOR, "Kits d'hygiène", 150, "worker.c@example.org"),
     ("org-c", 1, "shelter_nfi", "emergency_shelter", NADOR, "Places d'hébergement d'urgence", 20, "worker.c@example.org"),
@@ -92,62 +97,61 @@ ALERT_ANSWERS = [
 
 
 def seed_emergencies(demo: Demo) -> None:
-    """Two emergencies with needs per sector and place; capacities organisations declared."""
+    """Two emergencies with needs per sector and place; capacities organisations
+    declared. Through the services, so the demo obeys the pages' and the API's rules."""
 
     oriental = Region.objects.get(code="02")
     provinces = {p.code: p for p in Province.objects.filter(region=oriental)}
     sectors = {s.code: s for s in Sector.objects.all()}
     service_types = {t.code: t for t in ServiceType.objects.all()}
     for spec in EMERGENCIES:
-        emergency, created = demo.get_or_create(
-            Emergency,
-            title=spec["title"],
-            defaults={
-                "kind": spec["kind"],
-                "severity": spec["severity"],
-                "status": Emergency.Status.ACTIVE,
-                "started_on": (
-                    demo.now - timedelta(days=spec["started_days_ago"])
-                ).date(),
-                "people_affected": spec["people_affected"],
-                "description": spec["description"],
-                "created_by": demo.coordinator,
-            },
-        )
-        if created:
-            emergency.regions.set([oriental])
-            emergency.provinces.set([provinces[c] for c in spec["provinces"]])
-        for sector, service_type, province, people, priority, note in spec["needs"]:
-            demo.get_or_create(
-                Need,
-                emergency=emergency,
-                sector=sectors[sector],
-                service_type=service_types[service_type],
-                region=oriental,
-                province=provinces[province],
-                defaults={
-                    "people_in_need": people,
-                    "priority": priority,
-                    "note": note,
-                },
+        emergency = Emergency.objects.filter(title=spec["title"]).first()
+        if emergency is None:
+            emergency = create_emergency(
+                actor=demo.coordinator,
+                title=spec["title"],
+                kind=spec["kind"],
+                severity=spec["severity"],
+                started_on=(demo.now - timedelta(days=spec["started_days_ago"])).date(),
+                people_affected=spec["people_affected"],
+                description=spec["description"],
+                regions=[oriental],
+                provinces=[provinces[c] for c in spec["provinces"]],
             )
+            demo.count(Emergency)
+            for sector, service_type, province, people, priority, note in spec["needs"]:
+                add_need(
+                    emergency,
+                    actor=demo.coordinator,
+                    sector=sectors[sector],
+                    service_type=service_types[service_type],
+                    region=oriental,
+                    province=provinces[province],
+                    people_in_need=people,
+                    priority=priority,
+                    note=note,
+                )
+                demo.count(Need)
         demo.emergencies.append(emergency)
     for org, index, sector, service_type, province, what, quantity, by in CAPACITIES:
-        demo.get_or_create(
-            Capacity,
-            organisation=demo.organisations[org],
-            emergency=demo.emergencies[index],
+        emergency = demo.emergencies[index]
+        organisation = demo.organisations[org]
+        if Capacity.objects.filter(
+            organisation=organisation, emergency=emergency, description=what
+        ).exists():
+            continue
+        declare_capacity(
+            actor=User.objects.get(pk=demo.users[by].pk),  # acting for `org`
+            emergency=emergency,
+            sector=sectors[sector],
+            service_type=service_types[service_type],
             description=what,
-            defaults={
-                "sector": sectors[sector],
-                "service_type": service_types[service_type],
-                "quantity": quantity,
-                "region": oriental,
-                "province": provinces[province],
-                "as_of": (demo.now - timedelta(days=1)).date(),
-                "created_by": demo.users[by],
-            },
+            quantity=quantity,
+            region=oriental,
+            province=provinces[province],
+            as_of=(demo.now - timedelta(days=1)).date(),
         )
+        demo.count(Capacity)
 
 
 def seed_alerts(demo: Demo) -> None:

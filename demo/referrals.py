@@ -25,6 +25,7 @@ from referrals.models import (
     ReferralEvent,
 )
 from referrals.services import (
+    ConsentTerms,
     accept_referral,
     assign_referral,
     cancel_referral,
@@ -245,12 +246,12 @@ def seed_referrals(demo: Demo) -> None:
                 reason=reasons[index % len(reasons)],
                 priority=priority,
                 consent=consent,
-                consent_data=None
+                new_consent=None
                 if consent
-                else {
-                    "given_by": "self" if adult else "caregiver",
-                    "scope": "Nom, téléphone et besoins, pour l'orientation.",
-                },
+                else ConsentTerms(
+                    given_by="self" if adult else "caregiver",
+                    scope="Nom, téléphone et besoins, pour l'orientation.",
+                ),
                 emergency=emergency
                 if emergency is not None and sector.code == "shelter_nfi"
                 else None,
@@ -323,12 +324,12 @@ def seed_referrals(demo: Demo) -> None:
         reason="Personne trouvée inconsciente près de la gare routière : "
         "prise en charge médicale immédiate.",
         priority=Referral.Priority.EMERGENCY,
-        consent_data={
-            "scope": "Nom et état de santé.",
-            "legal_basis": Consent.LegalBasis.VITAL_INTEREST,
-            "justification": "Personne inconsciente, incapable de consentir ; "
+        new_consent=ConsentTerms(
+            scope="Nom et état de santé.",
+            legal_basis=Consent.LegalBasis.VITAL_INTEREST,
+            justification="Personne inconsciente, incapable de consentir ; "
             "soins urgents nécessaires.",
-        },
+        ),
         now=sent,
     )
     demo.count(Referral)

@@ -75,16 +75,16 @@ CAPACITY_BODY = {
 @pytest.fixture
 def emergency(coordinator):
     """A cold wave in the Oriental, declared by the coordinator."""
+    from datetime import date
+
     from emergencies.services import create_emergency
 
     return create_emergency(
         actor=coordinator,
-        data={
-            "title": "Vague de froid",
-            "kind": "cold_wave",
-            "started_on": "2025-01-10",
-            "regions": list(Region.objects.filter(code="02")),
-        },
+        title="Vague de froid",
+        kind="cold_wave",
+        started_on=date(2025, 1, 10),
+        regions=list(Region.objects.filter(code="02")),
     )
 
 
@@ -95,11 +95,9 @@ def need(emergency, coordinator):
     return add_need(
         emergency,
         actor=coordinator,
-        data={
-            "sector": Sector.objects.get(code="shelter_nfi"),
-            "region": Region.objects.get(code="02"),
-            "people_in_need": 40,
-        },
+        sector=Sector.objects.get(code="shelter_nfi"),
+        region=Region.objects.get(code="02"),
+        people_in_need=40,
     )
 
 
@@ -110,12 +108,10 @@ def capacity_b(focal_b):
 
     return declare_capacity(
         actor=focal_b,
-        data={
-            "sector": Sector.objects.get(code="shelter_nfi"),
-            "description": "Places",
-            "quantity": 40,
-            "region": Region.objects.get(code="02"),
-        },
+        sector=Sector.objects.get(code="shelter_nfi"),
+        description="Places",
+        quantity=40,
+        region=Region.objects.get(code="02"),
     )
 
 
@@ -168,7 +164,7 @@ def intervention_of_a(worker_a):
     province = Province.objects.get(code="02.411")
     return create_intervention(
         actor=worker_a,
-        data={
+        **{
             "sector": activity.sector,
             "activity": activity,
             "region": province.region,
@@ -196,12 +192,10 @@ def meeting_rabat(coordinator, org_a, org_b):
 
     return create_meeting(
         actor=coordinator,
-        data={
-            "title": "Atelier de Rabat",
-            "starts_at": datetime(2022, 12, 15, 9, tzinfo=UTC),
-            "place": "Rabat",
-            "participants": [org_a, org_b],
-        },
+        title="Atelier de Rabat",
+        starts_at=datetime(2022, 12, 15, 9, tzinfo=UTC),
+        place="Rabat",
+        participants=[org_a, org_b],
     )
 
 
@@ -211,8 +205,7 @@ def recommendation_to_b(coordinator, meeting_rabat, org_b):
     from dialogue.services import create_recommendation
 
     return create_recommendation(
-        actor=coordinator,
-        data={"text": "Harmoniser", "meeting": meeting_rabat, "owner": org_b},
+        actor=coordinator, text="Harmoniser", meeting=meeting_rabat, owner=org_b
     )
 
 
@@ -236,12 +229,10 @@ def service_of_b(focal_b):
 
     return create_service(
         actor=focal_b,
-        data={
-            "name": "Consultations",
-            "sector": Sector.objects.get(code="health"),
-            "service_type": Sector.objects.get(code="health").service_types.first(),
-            "regions": [Region.objects.get(code="02")],
-        },
+        name="Consultations",
+        sector=Sector.objects.get(code="health"),
+        service_type=Sector.objects.get(code="health").service_types.first(),
+        regions=[Region.objects.get(code="02")],
     )
 
 
@@ -261,7 +252,7 @@ def beneficiary_of_a(worker_a):
     from referrals.services import register_beneficiary
 
     return register_beneficiary(
-        actor=worker_a, data={"full_name": "Awa Koné", "sex": "female"}
+        actor=worker_a, **{"full_name": "Awa Koné", "sex": "female"}
     )
 
 
@@ -299,7 +290,7 @@ def referred_person(worker_a):
 
     return register_beneficiary(
         actor=worker_a,
-        data={
+        **{
             "full_name": "Awa Koné",
             "sex": "female",
             "region": Region.objects.get(code="02"),
@@ -310,7 +301,7 @@ def referred_person(worker_a):
 @pytest.fixture
 def referral_a_to_b(referred_person, worker_a, org_b):
     """A pending referral from A to B: only A (sender) and B (receiver) see it."""
-    from referrals.services import send_referral
+    from referrals.services import ConsentTerms, send_referral
 
     return send_referral(
         referred_person,
@@ -318,7 +309,7 @@ def referral_a_to_b(referred_person, worker_a, org_b):
         to_organisation=org_b,
         sector=Sector.objects.get(code="health"),
         reason="Consultation",
-        consent_data={"given_by": "self", "scope": "Nom"},
+        new_consent=ConsentTerms(given_by="self", scope="Nom"),
     )
 
 

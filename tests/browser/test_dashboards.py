@@ -46,7 +46,7 @@ def figures(org_a, org_b, org_c, worker_a, worker_b, worker_c, coordinator):
                  men=30, women=10)  # fmt: skip
     person = register_beneficiary(
         actor=worker_a,
-        data=identity(province=Province.objects.filter(region=oriental).first()),
+        **identity(province=Province.objects.filter(region=oriental).first()),
     )
     world = {
         "person": person,

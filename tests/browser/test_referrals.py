@@ -35,15 +35,13 @@ def service_b(focal_b):
     health = Sector.objects.get(code="health")
     return create_service(
         actor=focal_b,
-        data={
-            "name": "Consultations médicales B",
-            "sector": health,
-            "service_type": health.service_types.first(),
-            "regions": [Region.objects.get(code="02")],
-            "languages": ["fr", "ar"],
-            "capacity": 6,
-            "response_delay_days": 2,
-        },
+        name="Consultations médicales B",
+        sector=health,
+        service_type=health.service_types.first(),
+        regions=[Region.objects.get(code="02")],
+        languages=["fr", "ar"],
+        capacity=6,
+        response_delay_days=2,
     )
 
 
