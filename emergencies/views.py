@@ -49,8 +49,11 @@ def _label_names(filterset) -> None:
 class EmergencyListView(LoginRequiredMixin, VisibleToUserMixin, FilterView):
     """Emergencies, filtered; newest first."""
 
-    queryset = Emergency.objects.prefetch_related("regions").annotate(
-        need_count=Count("needs", distinct=True)
+    # Counting drops the model's default ordering (GROUP BY): pages need it stated.
+    queryset = (
+        Emergency.objects.prefetch_related("regions")
+        .annotate(need_count=Count("needs", distinct=True))
+        .order_by(*Emergency._meta.ordering)
     )
     filterset_class = EmergencyFilter
     template_name = "emergencies/emergency_list.html"
@@ -365,13 +368,17 @@ def capacity_withdraw(request, pk: int):
 class AlertListView(LoginRequiredMixin, VisibleToUserMixin, FilterView):
     """Alerts sent to the acting organisation (coordinators: every alert)."""
 
-    queryset = Alert.objects.select_related("emergency", "sent_by").annotate(
-        told=Count("recipients", distinct=True),
-        answered_count=Count(
-            "recipients",
-            filter=Q(recipients__answered_at__isnull=False),
-            distinct=True,
-        ),
+    queryset = (
+        Alert.objects.select_related("emergency", "sent_by")
+        .annotate(
+            told=Count("recipients", distinct=True),
+            answered_count=Count(
+                "recipients",
+                filter=Q(recipients__answered_at__isnull=False),
+                distinct=True,
+            ),
+        )
+        .order_by(*Alert._meta.ordering)
     )
     filterset_class = AlertFilter
     template_name = "alerts/alert_list.html"
