@@ -3,7 +3,12 @@ the first response without running the write again; the same key with another bo
 refused with 422. Keys belong to a user and are kept in PostgreSQL for
 `IDEMPOTENCY_KEY_TTL` (24 hours by default), so every web process sees them.
 
-A viewset opts in by listing `IdempotentWritesMixin` first among its bases."""
+A viewset opts in by listing `IdempotentWritesMixin` first among its bases. A viewset
+whose responses carry personal data (a beneficiary's identity) sets
+`idempotency_reference_fields`: only those fields of a successful response are kept, and
+a replay re-renders the object as it is now through `replay_response()`, so nothing
+personal is stored in clear, an erased identity replays as erased, an object no longer
+visible is a 404 and a replayed identity display is logged like any other."""
 
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.status import is_success
 
 from .drf import ConflictError, UnprocessableError
 from .models import IdempotencyKey
@@ -113,13 +119,18 @@ def reserve_idempotency_key(
     return record, True
 
 
-def save_idempotent_response(record: IdempotencyKey, *, response: Response) -> None:
-    """Keep the first response to a key, as JSON, for replays."""
-    body = (
-        None
-        if response.data is None
-        else json.loads(JSONRenderer().render(response.data))
-    )
+def save_idempotent_response(
+    record: IdempotencyKey,
+    *,
+    response: Response,
+    reference_fields: tuple[str, ...] = (),
+) -> None:
+    """Keep the first response to a key, as JSON, for replays: only `reference_fields`
+    of a successful response when given (the view re-renders the object on replay)."""
+    data = response.data
+    if reference_fields and is_success(response.status_code):
+        data = {name: data.get(name) for name in reference_fields} if data else {}
+    body = None if data is None else json.loads(JSONRenderer().render(data))
     headers = {h: response[h] for h in ("Location",) if response.has_header(h)}
     IdempotencyKey.objects.filter(pk=record.pk).update(
         response_status=response.status_code,
@@ -163,6 +174,25 @@ class IdempotentWritesMixin:
 
     schema = IdempotentSchema()
     idempotency_record: IdempotencyKey | None = None
+    # Fields of a successful response that identify its object (e.g. ("code",)); when
+    # set, only they are stored and `replay_response()` renders the object again.
+    idempotency_reference_fields: tuple[str, ...] = ()
+
+    def replay_response(self, reference: dict) -> Response:
+        """The response to replay for a stored reference, rendered from the current
+        object with the view's own visibility check and logging."""
+        raise NotImplementedError
+
+    def _replayed(self, record: IdempotencyKey) -> Response:
+        if self.idempotency_reference_fields and is_success(record.response_status):
+            response = self.replay_response(record.response_body or {})
+            response.status_code = record.response_status
+        else:
+            response = Response(record.response_body, status=record.response_status)
+        for name, value in record.response_headers.items():
+            response[name] = value
+        response["Idempotent-Replayed"] = "true"
+        return response
 
     def initial(self, request, *args, **kwargs):
         self.idempotency_record = None
@@ -192,13 +222,7 @@ class IdempotentWritesMixin:
             user=request.user, key=key, fingerprint=request_fingerprint(request)
         )
         if replay:
-            raise _Replay(
-                Response(
-                    record.response_body,
-                    status=record.response_status,
-                    headers={**record.response_headers, "Idempotent-Replayed": "true"},
-                )
-            )
+            raise _Replay(self._replayed(record))
         self.idempotency_record = record
 
     def handle_exception(self, exc):
@@ -224,5 +248,9 @@ class IdempotentWritesMixin:
             ):
                 release_idempotency_key(record)
             else:
-                save_idempotent_response(record, response=response)
+                save_idempotent_response(
+                    record,
+                    response=response,
+                    reference_fields=self.idempotency_reference_fields,
+                )
         return response

@@ -111,6 +111,15 @@ class BeneficiaryViewSet(
     lookup_field = "code"
     lookup_value_regex = r"BNF-[0-9A-Z]{6}"
     http_method_names = ["get", "post", "patch", "head", "options"]
+    # Replays keep no identity: only the code, and the beneficiary is shown as it is now.
+    idempotency_reference_fields = ("code",)
+
+    def replay_response(self, reference: dict) -> Response:
+        # Visible now or 404; erased identity stays erased; the display is logged.
+        beneficiary = get_object_or_404(self.get_queryset(), code=reference.get("code"))
+        response = Response(self._with_identity(beneficiary, "api:beneficiary-replay"))
+        response["ETag"] = f'"{beneficiary.version}"'
+        return response
 
     def _with_identity(self, beneficiary: Beneficiary, route: str) -> Response:
         serializer = self.get_serializer(beneficiary)
