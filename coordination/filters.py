@@ -2,16 +2,42 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import django_filters
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 
 from .models import Province, Region, Sector
+
+
+class UTCIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 timestamp, in UTC: PostgreSQL refuses UTC offsets of 16 hours or
+    more, and a moment that falls outside years 1-9999 in UTC is refused here."""
+
+    def to_python(self, value) -> datetime | None:
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError(
+                self.error_messages["invalid"], code="invalid"
+            ) from None
+
+
+class UTCIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """The datetime filter every FilterSet uses: values PostgreSQL always accepts."""
+
+    field_class = UTCIsoDateTimeField
 
 
 class UpdatedSinceFilterSet(django_filters.FilterSet):
     """Adds `?updated_since=<timestamp>` for incremental sync (API.md)."""
 
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = UTCIsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", label=_("Updated since")
     )
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpResponseServerError
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils import translation
+from rest_framework.exceptions import APIException
+
+from .drf import NON_FIELD
 
 
 def about(request):
@@ -22,6 +25,10 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    if request.path.startswith("/api/"):
+        # Partner systems read API.md's error shape, never an HTML page.
+        message = str(APIException.default_detail)  # DRF's, translated
+        return JsonResponse({"errors": {NON_FIELD: [message]}}, status=500)
     # No request context: the database or a context processor may be what failed.
     language = translation.get_language() or settings.LANGUAGE_CODE
     context = {

@@ -63,3 +63,10 @@ class StatsFilterForm(forms.Form):
                 "period_end", _("The end of the period cannot be before its start.")
             )
         return data
+
+
+class PublicStatsFilterForm(StatsFilterForm):
+    """The public filters: the same, but never one organisation's figures (an
+    `organisation` in the query string is ignored, as on the public page)."""
+
+    organisation = None

@@ -16,7 +16,7 @@ from coordination.drf import error_responses
 from coordination.exceptions import ValidationError
 
 from . import stats
-from .filters import StatsFilterForm
+from .filters import PublicStatsFilterForm, StatsFilterForm
 from .permissions import CanReadDashboards
 from .serializers import FILTER_PARAMETERS, csv_response
 
@@ -32,9 +32,11 @@ class CSVRenderer(renderers.BaseRenderer):
         return b"" if data is None else json.dumps(data).encode()
 
 
-def cleaned_filters(request) -> dict:
-    """The query string through StatsFilterForm; 400 with its messages when invalid."""
-    form = StatsFilterForm(request.query_params)
+def cleaned_filters(
+    request, form_class: type[StatsFilterForm] = StatsFilterForm
+) -> dict:
+    """The query string through the filter form; 400 with its messages when invalid."""
+    form = form_class(request.query_params)
     if not form.is_valid():
         raise ValidationError(
             {
@@ -53,13 +55,13 @@ class _StatsView(APIView):
         CSVRenderer,
     ]
     permission_classes = [CanReadDashboards]
-    public = False
+    filter_form = StatsFilterForm
 
     def figures(self, filters: dict) -> dict:
         return stats.FIGURES[self.name](filters)
 
     def get(self, request, *args, **kwargs):
-        data = self.figures(cleaned_filters(request))
+        data = self.figures(cleaned_filters(request, self.filter_form))
         if getattr(request.accepted_renderer, "format", "") == "csv":
             return csv_response(self.name, data)
         return Response(data)
@@ -72,10 +74,10 @@ class _StatsView(APIView):
         return super().handle_exception(exc)
 
 
-def _schema(summary: str):
+def _schema(summary: str, parameters=FILTER_PARAMETERS):
     return extend_schema(
         summary=summary,
-        parameters=FILTER_PARAMETERS,
+        parameters=parameters,
         responses={
             200: OpenApiTypes.OBJECT,
             (200, "text/csv"): OpenApiTypes.BINARY,
@@ -133,10 +135,14 @@ class PublicStatsView(_StatsView):
     authentication_classes = []
     permission_classes = [AllowAny]
     throttle_classes = [AnonRateThrottle]
+    filter_form = PublicStatsFilterForm
 
     def figures(self, filters: dict) -> dict:
-        return stats.public_stats(filters)
+        return stats.public_stats({**filters, "organisation": None})
 
-    @_schema("Public dashboard figures (counts under 5 suppressed)")
+    @_schema(
+        "Public dashboard figures (counts under 5 suppressed)",
+        [p for p in FILTER_PARAMETERS if p.name != "organisation"],
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)

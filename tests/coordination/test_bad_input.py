@@ -1,0 +1,172 @@
+"""Input that once broke the platform with a 500: timestamps PostgreSQL refuses, NUL
+characters anywhere in a request; and the API's 500 itself, now JSON like its errors."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from coordination.viewsets import RegionViewSet
+from organisations.models import JoinRequest, Service
+
+BAD_TIMESTAMPS = [
+    "2026-01-01T00:00:00+99:00",  # not an offset at all
+    "0001-01-01T00:00:00+14:00",  # year 0 in UTC
+    "9999-12-31T23:59:59-14:00",  # year 10000 in UTC
+    "0000-01-01T00:00:00Z",
+    "99999-01-01T00:00:00Z",
+]
+NUL_MESSAGE = "Null characters are not allowed."
+
+
+@pytest.fixture
+def english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.mark.parametrize("value", BAD_TIMESTAMPS)
+def test_a_token_list_refuses_an_impossible_updated_since(api_as, token_b, value):
+    response = api_as(token=token_b).get(
+        reverse("api:region-list"), {"updated_since": value}
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["updated_since"]
+
+
+@pytest.mark.parametrize("value", BAD_TIMESTAMPS)
+def test_the_public_directory_refuses_an_impossible_updated_since(api_as, value):
+    response = api_as(None).get(
+        reverse("api:public-service-list"), {"updated_since": value}
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["updated_since"]
+
+
+@pytest.mark.parametrize("offset", ["+23:59", "-16:00", "+14:00"])
+def test_any_real_utc_offset_is_understood(api_as, token_b, offset):
+    # PostgreSQL refuses offsets of 16 hours or more: the filter sends UTC.
+    url = reverse("api:region-list")
+
+    early = api_as(token=token_b).get(
+        url, {"updated_since": f"2000-01-01T00:00{offset}"}
+    )
+    late = api_as(token=token_b).get(
+        url, {"updated_since": f"2999-01-01T00:00{offset}"}
+    )
+
+    assert (early.status_code, late.status_code) == (200, 200)
+    assert early.json()["count"] > 0
+    assert late.json()["count"] == 0
+
+
+def test_a_list_page_turns_an_impossible_updated_since_into_a_form_error(
+    client_as, worker_a
+):
+    response = client_as(worker_a).get(
+        reverse("interventions:list"), {"updated_since": "9999-12-31T23:59:59-14:00"}
+    )
+
+    assert response.status_code == 200
+    assert "updated_since" in response.context["filter"].errors
+
+
+def test_nul_in_an_api_query_string_is_a_400(api_as, token_b, english):
+    response = api_as(token=token_b).get(
+        reverse("api:province-list"), {"region": "02\x00"}
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"errors": {"region": [NUL_MESSAGE]}}
+
+
+def test_nul_in_a_page_query_string_is_a_400(client_as, worker_a, english):
+    response = client_as(worker_a).get(
+        reverse("interventions:list"), {"region": "\x00"}
+    )
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/plain")
+    assert NUL_MESSAGE in response.content.decode()
+
+
+def test_nul_in_a_path_is_no_such_object(client_as, api_as, worker_a, english):
+    # No code or key holds a NUL: a 404 like any unknown one (never a 500).
+    page = client_as(None).get("/organisations/invitations/a%00/")
+    api = api_as(worker_a).get("/api/v1/referrals/REF-%00/")
+
+    assert (page.status_code, api.status_code) == (404, 404)
+    assert page["Content-Type"].startswith("text/html")
+    assert api.json() == {"errors": {"non_field_errors": ["Not found."]}}
+
+
+def test_nul_in_a_form_post_is_a_400_and_nothing_is_saved(client_as, oriental):
+    response = client_as(None).post(
+        reverse("organisations:join"),
+        {
+            "organisation_name": "Association Solidarité Nador",
+            "kind": "local_association",
+            "contact_name": "Youssef",
+            "contact_email": "youssef@example.org",
+            "regions": [f"{oriental.pk}\x00"],
+        },
+    )
+
+    assert response.status_code == 400
+    assert not JoinRequest.objects.exists()
+
+
+def test_nul_in_a_json_post_is_a_400_and_nothing_is_saved(api_as, token_b, english):
+    before = Service.objects.count()
+
+    response = api_as(token=token_b).post(
+        reverse("api:service-list"),
+        {
+            "name": "Consultations",
+            "sector": "health\x00",
+            "service_type": "primary_care",
+            "regions": ["02"],
+        },
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"errors": {"sector": [NUL_MESSAGE]}}
+    assert Service.objects.count() == before
+
+
+def test_an_unexpected_api_error_is_a_json_500(monkeypatch, token_b, english):
+    def broken(self, request, *args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(RegionViewSet, "list", broken)
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {token_b}")
+    client.raise_request_exception = False
+
+    response = client.get(reverse("api:region-list"))
+
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "errors": {"non_field_errors": ["A server error occurred."]}
+    }
+    assert "boom" not in response.content.decode()
+
+
+def test_an_unexpected_page_error_is_still_the_html_page(monkeypatch, worker_a):
+    from interventions.views import InterventionListView
+
+    def broken(self, request, *args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(InterventionListView, "get", broken)
+    client = Client(raise_request_exception=False)
+    client.force_login(worker_a)
+
+    response = client.get(reverse("interventions:list"))
+
+    assert response.status_code == 500
+    assert response["Content-Type"].startswith("text/html")
