@@ -201,6 +201,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 # the page waits; larger ones go to a worker and the page shows their progress.
 # ---------------------------------------------------------------------------
 INTERVENTION_IMPORT_SYNC_ROWS = env.int("INTERVENTION_IMPORT_SYNC_ROWS", default=2000)
+# An XLSX is a zip: refused before reading when its parts would expand past this many
+# bytes (the shared strings are held in memory whole; a zip bomb must not get there).
+INTERVENTION_IMPORT_MAX_UNCOMPRESSED_BYTES = env.int(
+    "INTERVENTION_IMPORT_MAX_UNCOMPRESSED_BYTES", default=50 * 1024 * 1024
+)
 
 # ---------------------------------------------------------------------------
 # Beneficiaries: identity encryption keys (first encrypts, all decrypt: rotation), the

@@ -9,6 +9,7 @@ at all. Errors are reported by spreadsheet row and column.
 
 - `columns`: the columns, their HXL hashtags and names, and matching a header to them;
 - `reading`: refusing, keeping, spooling and streaming an upload (CSV, XLSX);
+- `guards`: refusing an XLSX that would exhaust the server (zip bomb, DTD) unread;
 - `header`: which column of the file holds what;
 - `references`: the reference data rows are looked up in;
 - `rows`: one row checked into the values of one intervention, or errors;

@@ -8,11 +8,14 @@ import io
 import tempfile
 import zipfile
 from typing import TYPE_CHECKING, Any
+from xml.etree.ElementTree import ParseError
 
 from django.utils.translation import gettext as _
 
 from coordination.exceptions import ValidationError
 from interventions.models import ImportChunk, InterventionImport
+
+from .guards import UnsafeSpreadsheet, check_xlsx, damaged_xlsx_message
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -60,6 +63,20 @@ def check_upload(upload) -> None:
         raise ValidationError({"file": _old_excel_message()})
     if kind is None:
         raise ValidationError({"file": _not_a_spreadsheet_message()})
+    if kind == "csv" and (upload.name or "").lower().endswith(".xlsx"):
+        raise ValidationError(
+            {
+                "file": _(
+                    "This file is named .xlsx but is not an XLSX spreadsheet. Save it again from your spreadsheet as .xlsx, or as CSV (UTF-8), and upload it again."
+                )
+            }
+        )
+    if kind == "xlsx":
+        # Before anything parses it: a few hundred KB may expand to gigabytes.
+        try:
+            check_xlsx(upload)
+        except UnsafeSpreadsheet as refused:
+            raise ValidationError({"file": refused.message}) from None
 
 
 def sniff(head: bytes) -> str | None:
@@ -117,6 +134,7 @@ def _xlsx_row_estimate(handle) -> int:
     try:
         from openpyxl import load_workbook
 
+        check_xlsx(handle)
         workbook = load_workbook(handle, read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
         rows = sheet.max_row or 0
@@ -159,16 +177,26 @@ def _xlsx_rows(handle) -> Iterator[tuple[Any, ...]]:
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
+        # Checked again here: a kept upload may predate the check at upload.
+        check_xlsx(handle)
+    except UnsafeSpreadsheet as refused:
+        raise ImportFileError(refused.message) from None
+    try:
         workbook = load_workbook(handle, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        raise ImportFileError(
-            _(
-                "The XLSX file cannot be opened: it may be damaged. Save it again from your spreadsheet."
-            )
-        ) from None
+    except (
+        zipfile.BadZipFile,
+        InvalidFileException,
+        KeyError,
+        OSError,
+        ValueError,
+        ParseError,
+    ):
+        raise ImportFileError(damaged_xlsx_message()) from None
     try:
         sheet = workbook.worksheets[0]
         yield from sheet.iter_rows(values_only=True)
+    except ParseError:  # broken XML in the sheet: a report, not a stuck check
+        raise ImportFileError(damaged_xlsx_message()) from None
     finally:
         workbook.close()
 
