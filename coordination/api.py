@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from coordination.viewsets import ProvinceViewSet, RegionViewSet, SectorViewSet
@@ -19,6 +18,8 @@ from dialogue.viewsets import CommentViewSet, MeetingViewSet, RecommendationView
 from emergencies.viewsets import AlertViewSet, CapacityViewSet, EmergencyViewSet
 from interventions.viewsets import InterventionViewSet
 from notifications.viewsets import NotificationViewSet, WebhookSubscriptionViewSet
+from organisations.api_docs import DocsView, SchemaView, docs_page
+from organisations.token_api import ApiTokenViewSet
 from organisations.viewsets import (
     MeView,
     OrganisationViewSet,
@@ -44,6 +45,7 @@ router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("recommendations", RecommendationViewSet, basename="recommendation")
 router.register("comments", CommentViewSet, basename="comment")
 router.register("services", ServiceViewSet, basename="service")
+router.register("tokens", ApiTokenViewSet, basename="token")
 router.register("public/services", PublicServiceViewSet, basename="public-service")
 router.register("beneficiaries", BeneficiaryViewSet, basename="beneficiary")
 router.register(
@@ -65,9 +67,7 @@ urlpatterns = [
         name="stats-recommendations",
     ),
     path("public/stats/", PublicStatsView.as_view(), name="public-stats"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path(
-        "docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"
-    ),
+    path("schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", docs_page(DocsView.as_view(url_name="api:schema")), name="docs"),
     path("", include(router.urls)),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -10,7 +11,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from coordination.drf import error_responses
@@ -92,6 +93,18 @@ class FocalPointOnlyMixin:
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         require_webhook_manager(request.user)
+        # Creating, changing or deleting a webhook needs a focal point's own session
+        # (with MFA where required), never an API token (request.auth is the token).
+        if (
+            request.method not in ("GET", "HEAD", "OPTIONS")
+            and request.auth is not None
+        ):
+            raise PermissionDenied(
+                _(
+                    "Managing webhooks needs a focal point signed in with two-factor "
+                    "authentication, not an API token."
+                )
+            )
 
 
 @extend_schema_view(

@@ -48,5 +48,13 @@ class JoinRequestAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["prefix", "organisation", "name", "last_used_at", "revoked_at"]
+    list_display = [
+        "prefix",
+        "organisation",
+        "name",
+        "scope",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     exclude = ["key_hash"]

@@ -14,6 +14,7 @@ from coordination.models import Province, Region, Sector, ServiceType
 from .models import (
     LANGUAGE_CHOICES,
     VULNERABILITY_CHOICES,
+    ApiToken,
     Invitation,
     JoinRequest,
     Membership,
@@ -277,6 +278,20 @@ class ApiTokenForm(forms.Form):
         max_length=100,
         help_text=_("What uses the token, e.g. “Case management system”."),
     )
+    scope = forms.ChoiceField(
+        label=_("Scope"),
+        choices=ApiToken.Scope.choices,
+        initial=ApiToken.Scope.READ,
+        required=False,  # read only unless write access is chosen
+        widget=forms.RadioSelect,
+        help_text=_(
+            "A read-only token can only read; give write access only to a system that "
+            "must send data."
+        ),
+    )
+
+    def clean_scope(self) -> str:
+        return self.cleaned_data.get("scope") or ApiToken.Scope.READ
 
 
 class MemberRoleForm(forms.Form):

@@ -115,8 +115,12 @@ class MembershipBriefSerializer(serializers.ModelSerializer):
         read_only_fields = ["role"]
 
 
+@extend_schema_field(
+    {"type": "integer", "nullable": True},  # null for coordinators and observers
+)
 class ActingOrganisationField(serializers.PrimaryKeyRelatedField):
-    """The organisation the user acts for, by id (a property, not a column)."""
+    """The organisation the user acts for, by id (a property, not a column); null when
+    the user acts for none (coordinators, observers). Setting it to null is refused."""
 
     def use_pk_only_optimization(self) -> bool:
         return False

@@ -49,6 +49,7 @@ urlpatterns = [
     ),
     path("tokens/", views.ApiTokenListView.as_view(), name="tokens"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("tokens/<int:pk>/renew/", views.token_renew, name="token_renew"),
     path("me/", views.ProfileView.as_view(), name="profile"),
     path("acting/", views.set_acting_organisation, name="set_acting_organisation"),
 ]

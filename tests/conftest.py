@@ -55,6 +55,9 @@ def _beneficiary_keys(settings):
         settings.BENEFICIARY_KEYS = ["9y7zcGqM6kB3T0dQk1xJz8vYhPj4wR2aLsE5uN6oFtI="]
     if not settings.BENEFICIARY_HASH_KEY:
         settings.BENEFICIARY_HASH_KEY = "test-hash-key-not-secret"
+    # MFA secrets are encrypted at rest with MFA_KEYS (organisations/mfa.py).
+    if not settings.MFA_KEYS:
+        settings.MFA_KEYS = ["Qm9vdHN0cmFwLXRlc3Qta2V5LW5vdC1zZWNyZXQtMTI="]
 
 
 @pytest.fixture(autouse=True)

@@ -135,6 +135,14 @@ def notification_of_worker_a(worker_a, org_a):
 
 
 @pytest.fixture
+def api_token_b(token_b):
+    """The ApiToken row of token_b."""
+    from organisations.models import ApiToken
+
+    return ApiToken.objects.get()
+
+
+@pytest.fixture
 def webhook_b(focal_b, org_b):
     """A webhook subscription of organisation B (a public address: no network used)."""
     from notifications.services import create_webhook_subscription
@@ -535,7 +543,7 @@ ROUTES = [
         "post",
         None,
         WEBHOOK_BODY,
-        _only({"focal_a": 201, "focal_b": 201, "token_b": 201}, 403),
+        _only({"focal_a": 201, "focal_b": 201}, 403),  # a token: 403
     ),
     ("api:webhook-detail", "get", _pk("webhook_b"), None, _only(WEBHOOK_OF_B, 403)),
     (
@@ -543,7 +551,7 @@ ROUTES = [
         "patch",
         _pk("webhook_b"),
         {"events": ["alert.created", "alert.answered"]},
-        _only(WEBHOOK_OF_B, 403),
+        _only({"focal_b": 200, "focal_a": 404}, 403),  # a token: 403
     ),
     (
         "api:webhook-deliveries",
@@ -557,7 +565,7 @@ ROUTES = [
         "delete",
         _pk("webhook_b"),
         None,
-        _only({"focal_b": 204, "token_b": 204, "focal_a": 404}, 403),
+        _only({"focal_b": 204, "focal_a": 404}, 403),  # a token: 403
     ),
     # The 4W: everyone signed in reads; the owning organisation writes (PATCH without
     # If-Match is 428 for it, 403 for the others, who may not edit at all).
@@ -827,8 +835,30 @@ ROUTES = [
         {},
         _only({**dict.fromkeys(_SENDER, 200), **dict.fromkeys(_RECEIVER, 403)}, 404),
     ),
-    ("api:schema", "get", None, None, _everyone(200, anonymous=200)),
-    ("api:docs", "get", None, None, _everyone(200, anonymous=200)),
+    ("api:schema", "get", None, None, _everyone(200, anonymous=401)),
+    ("api:docs", "get", None, None, _everyone(200, anonymous=302)),
+    # API tokens of the acting organisation, for its focal points; changes need a session.
+    (
+        "api:token-list",
+        "get",
+        None,
+        None,
+        _only({"focal_a": 200, "focal_b": 200, "token_b": 200}, 403),
+    ),
+    (
+        "api:token-renew",
+        "post",
+        _pk("api_token_b"),
+        None,
+        _only({"focal_b": 200, "focal_a": 404}, 403),
+    ),
+    (
+        "api:token-detail",
+        "delete",
+        _pk("api_token_b"),
+        None,
+        _only({"focal_b": 204, "focal_a": 404}, 403),
+    ),
 ]
 
 CASES = [

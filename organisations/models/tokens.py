@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import pghistory
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coordination.models import TimeStampedModel
@@ -32,7 +34,8 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
         return self.filter(organisation=user.acting_organisation)
 
     def active(self) -> ApiTokenQuerySet:
-        return self.filter(revoked_at__isnull=True)
+        """Neither revoked nor expired."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
 
 
 @pghistory.track(
@@ -47,6 +50,10 @@ class ApiToken(TimeStampedModel):
 
     PREFIX = "tsq_"
 
+    class Scope(models.TextChoices):
+        READ = "read", _("Read only")
+        READ_WRITE = "read_write", _("Read and write")
+
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="api_tokens"
     )
@@ -56,6 +63,12 @@ class ApiToken(TimeStampedModel):
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("starts with"), max_length=16, editable=False)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    scope = models.CharField(
+        _("scope"), max_length=10, choices=Scope.choices, default=Scope.READ_WRITE
+    )
+    # Always set (at creation, renewal and by migration 0003); nullable only because the
+    # append-only history holds rows from before tokens expired.
+    expires_at = models.DateTimeField(_("expires"), null=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     revoked_by = models.ForeignKey(
@@ -75,6 +88,19 @@ class ApiToken(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.prefix}…"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is None or self.expires_at <= timezone.now()
+
+    @property
+    def is_read_only(self) -> bool:
+        return self.scope == self.Scope.READ
+
+    @staticmethod
+    def new_expiry():
+        """When a token created or renewed now expires (API_TOKEN_TTL_DAYS)."""
+        return timezone.now() + timedelta(days=settings.API_TOKEN_TTL_DAYS)
 
     @classmethod
     def new_key(cls) -> str:

@@ -42,7 +42,7 @@ from .organisations import (
     update_organisation,
     verify_organisation,
 )
-from .tokens import create_api_token, revoke_api_token
+from .tokens import create_api_token, renew_api_token, revoke_api_token
 
 __all__ = [
     "PROFILE_FIELDS",
@@ -63,6 +63,7 @@ __all__ = [
     "rank_services",
     "reject_join_request",
     "remove_member",
+    "renew_api_token",
     "require_service_manager",
     "revoke_api_token",
     "revoke_invitation",

@@ -1,4 +1,5 @@
-"""API tokens: a partner system's key, created for an organisation and revoked at once."""
+"""API tokens: a partner system's key, created for an organisation with a scope and an
+expiry (API_TOKEN_TTL_DAYS), renewed by a focal point, and revoked at once."""
 
 from __future__ import annotations
 
@@ -13,9 +14,16 @@ from organisations.models import ApiToken, Organisation, User, hash_secret
 
 @transaction.atomic
 def create_api_token(
-    *, actor: User, organisation: Organisation, name: str, check_authority: bool = True
+    *,
+    actor: User,
+    organisation: Organisation,
+    name: str,
+    scope: str = ApiToken.Scope.READ_WRITE,
+    check_authority: bool = True,
 ) -> tuple[ApiToken, str]:
     """Create a token for the organisation; the raw key is returned once, never stored."""
+    if scope not in ApiToken.Scope.values:
+        raise ValidationError({"scope": _("Choose read only or read and write.")})
     if check_authority:
         require_focal_point_of(actor, organisation)
     if not actor.memberships.filter(organisation=organisation).exists():
@@ -37,8 +45,23 @@ def create_api_token(
         name=name.strip(),
         prefix=key[: len(ApiToken.PREFIX) + 6],
         key_hash=hash_secret(key),
+        scope=scope,
+        expires_at=ApiToken.new_expiry(),
     )
     return token, key
+
+
+@transaction.atomic
+def renew_api_token(token: ApiToken, *, actor: User) -> ApiToken:
+    """Push a token's expiry to API_TOKEN_TTL_DAYS from now (expired ones too: the key
+    does not change); a revoked token stays revoked."""
+    require_focal_point_of(actor, token.organisation)
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is not None:
+        raise ValidationError({"token": _("A revoked token cannot be renewed.")})
+    token.expires_at = ApiToken.new_expiry()
+    token.save(update_fields=["expires_at", "updated_at"])
+    return token
 
 
 @transaction.atomic

@@ -44,7 +44,7 @@ from .organisations import (
     verify,
 )
 from .profile import ProfileView, set_acting_organisation, set_user_language
-from .tokens import ApiTokenListView, token_revoke
+from .tokens import ApiTokenListView, token_renew, token_revoke
 
 __all__ = [
     "ApiTokenListView",
@@ -77,6 +77,7 @@ __all__ = [
     "service_status",
     "set_acting_organisation",
     "set_user_language",
+    "token_renew",
     "token_revoke",
     "unverify",
     "verify",

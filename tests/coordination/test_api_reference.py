@@ -161,8 +161,8 @@ def test_reference_lists_cost_the_same_queries_for_1_and_all_rows(
 # ---------------------------------------------------------------------------
 # Schema and docs
 # ---------------------------------------------------------------------------
-def test_the_schema_is_openapi_3_and_covers_the_routes(api_as):
-    response = api_as().get(reverse("api:schema"), {"format": "json"})
+def test_the_schema_is_openapi_3_and_covers_the_routes(api_as, worker_a):
+    response = api_as(worker_a).get(reverse("api:schema"), {"format": "json"})
 
     assert response.status_code == 200
     schema = response.json()
@@ -181,7 +181,7 @@ def test_the_schema_is_openapi_3_and_covers_the_routes(api_as):
     assert {"tokenAuth", "cookieAuth"} <= set(schema["components"]["securitySchemes"])
 
 
-def test_the_docs_load_only_local_assets(api_as, settings):
+def test_the_docs_load_only_local_assets(api_as, settings, worker_a):
     # Plain static storage: the test does not depend on a collectstatic manifest.
     settings.STORAGES = {
         **settings.STORAGES,
@@ -189,7 +189,7 @@ def test_the_docs_load_only_local_assets(api_as, settings):
             "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         },
     }
-    client = api_as()
+    client = api_as(worker_a)
 
     page = client.get(reverse("api:docs"))
     html = page.content.decode()

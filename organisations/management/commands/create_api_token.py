@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from organisations.models import Organisation, User
+from organisations.models import ApiToken, Organisation, User
 from organisations.services import create_api_token
 
 
@@ -25,8 +25,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--name", default="command line", help="A label, e.g. the system using it."
         )
+        parser.add_argument(
+            "--scope",
+            choices=ApiToken.Scope.values,
+            default=ApiToken.Scope.READ_WRITE,
+            help="read: safe methods only; read_write (default): reads and writes.",
+        )
 
-    def handle(self, *args, email: str, organisation: str | None, name: str, **options):
+    def handle(
+        self,
+        *args,
+        email: str,
+        organisation: str | None,
+        name: str,
+        scope: str,
+        **options,
+    ):
         user = User.objects.filter(email__iexact=email.strip()).first()
         if user is None:
             raise CommandError(f"No user with the e-mail address {email}.")
@@ -44,9 +58,18 @@ class Command(BaseCommand):
                     "pass --organisation."
                 )
         try:
-            _token, key = create_api_token(
-                actor=user, organisation=org, name=name, check_authority=False
+            token, key = create_api_token(
+                actor=user,
+                organisation=org,
+                name=name,
+                scope=scope,
+                check_authority=False,
             )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         self.stdout.write(key)
+        # The key alone on stdout (scripts read it); what it may do and until when, apart.
+        self.stderr.write(
+            f"Scope: {token.scope}; expires {token.expires_at.isoformat()} "
+            f"(renew it on the API tokens page)."
+        )
