@@ -3,6 +3,7 @@ viewset (DRF imports the pagination class while importing its own views)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -86,6 +88,35 @@ PRECONDITION_RESPONSES = {
     412: OpenApiResponse(description="Someone saved a newer version first."),
     428: OpenApiResponse(description="If-Match is missing."),
 }
+
+
+class AuthorityFirstMixin:
+    """Who may write is decided before the body is read: a role that may not do an
+    action gets its 403 whatever it sends (an invisible object stays a 404, as
+    `get_object()` runs first), never a 400 about a body it could not send anyway.
+
+    `authority` maps an action to the service's own rule (raising PermissionDenied):
+    `rule(user)` for an action on the collection, `rule(user, obj)` for one on an
+    object. Reads are never checked here; the services still check every write."""
+
+    authority: dict[str, Callable[..., Any]] = {}
+
+    def _authority_rule(self, request) -> Callable[..., Any] | None:
+        if request.method in SAFE_METHODS:
+            return None
+        return self.authority.get(getattr(self, "action", None) or "")
+
+    def check_permissions(self, request) -> None:
+        super().check_permissions(request)
+        rule = self._authority_rule(request)
+        if rule is not None and not getattr(self, "detail", False):
+            rule(request.user)
+
+    def check_object_permissions(self, request, obj) -> None:
+        super().check_object_permissions(request, obj)
+        rule = self._authority_rule(request)
+        if rule is not None and getattr(self, "detail", False):
+            rule(request.user, obj)
 
 
 def _as_api_exception(exc: Exception) -> Exception:
@@ -173,11 +204,38 @@ def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
     }
 
 
+# Query parameters whose bad values DRF answers with 404: a page past the end (or not
+# a page number), an unknown `?format=`.
+NOT_FOUND_PARAMETERS = {"page", "format"}
+
+
+def document_not_found(result: dict, generator, request, public) -> dict:
+    """drf-spectacular postprocessing hook: every operation taking `page` or `format`
+    documents the 404 DRF answers for a bad one."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            names = {p.get("name") for p in operation.get("parameters", [])}
+            if names & NOT_FOUND_PARAMETERS and "404" not in operation["responses"]:
+                operation["responses"]["404"] = {
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/Error"}
+                        }
+                    },
+                    "description": "No such page, or an unknown format.",
+                }
+    return result
+
+
 __all__ = [
+    "AuthorityFirstMixin",
     "ConflictError",
     "ErrorSerializer",
     "Pagination",
     "UnprocessableError",
+    "document_not_found",
     "error_responses",
     "exception_handler",
 ]

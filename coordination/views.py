@@ -7,9 +7,10 @@ from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils import translation
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, NotFound
 
 from .drf import NON_FIELD
+from .observability import current_request_id
 
 
 def about(request):
@@ -21,18 +22,28 @@ def permission_denied(request, exception=None):
 
 
 def page_not_found(request, exception=None):
+    if request.path.startswith("/api/"):
+        # No route matched (e.g. a code of the wrong shape): API.md's 404, not a page.
+        message = str(NotFound.default_detail)  # DRF's, translated
+        return JsonResponse({"errors": {NON_FIELD: [message]}}, status=404)
     return render(request, "404.html", status=404)
 
 
 def server_error(request):
+    # The request id (coordination/observability.py) is the reference to quote; the
+    # error report carries it too when one is sent (SENTRY_DSN).
+    error_id = getattr(request, "request_id", None) or current_request_id()
     if request.path.startswith("/api/"):
         # Partner systems read API.md's error shape, never an HTML page.
         message = str(APIException.default_detail)  # DRF's, translated
-        return JsonResponse({"errors": {NON_FIELD: [message]}}, status=500)
+        body = {"errors": {NON_FIELD: [message]}, "error_id": error_id}
+        return JsonResponse(body, status=500)
     # No request context: the database or a context processor may be what failed.
     language = translation.get_language() or settings.LANGUAGE_CODE
     context = {
         "LANGUAGE_CODE": language,
         "LANGUAGE_BIDI": translation.get_language_bidi(),
+        "error_id": error_id,
+        "reported": bool(settings.SENTRY_DSN),  # only then has anyone been told
     }
     return HttpResponseServerError(loader.get_template("500.html").render(context))

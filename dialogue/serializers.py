@@ -138,6 +138,12 @@ class RecommendationUpdateSerializer(serializers.ModelSerializer):
             "organisation",
             "created_at",
         ]
+        # A note without a change of status has neither (nor has a first update
+        # a status before it).
+        extra_kwargs = {
+            "status_from": {"allow_blank": True},
+            "status_to": {"allow_blank": True},
+        }
 
 
 class RecommendationSerializer(serializers.ModelSerializer):

@@ -17,13 +17,14 @@ from rest_framework.response import Response
 from coordination.drf import (
     IF_MATCH_PARAMETER,
     PRECONDITION_RESPONSES,
+    AuthorityFirstMixin,
     PreconditionFailedError,
     error_responses,
     if_match_version,
 )
 from coordination.exceptions import PermissionDenied
 from coordination.idempotency import IdempotentWritesMixin
-from coordination.permissions import VisibleToUserMixin
+from coordination.permissions import VisibleToUserMixin, require_coordinator
 
 from . import services
 from .filters import CommentFilter, MeetingFilter, RecommendationFilter
@@ -52,6 +53,18 @@ PARTICIPATIONS = Participation.objects.select_related("organisation").order_by(
 )
 
 
+def _coordinator(user, obj=None) -> None:
+    require_coordinator(user)
+
+
+def _comment_author(user, comment: Comment) -> None:
+    services.require_can_edit_comment(comment, actor=user)
+
+
+def _comment_deleter(user, comment: Comment) -> None:
+    services.require_can_delete_comment(comment, actor=user)
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List meetings",
@@ -77,6 +90,7 @@ PARTICIPATIONS = Participation.objects.select_related("organisation").order_by(
     ),
 )
 class MeetingViewSet(
+    AuthorityFirstMixin,
     IdempotentWritesMixin,
     VisibleToUserMixin,
     mixins.ListModelMixin,
@@ -92,6 +106,12 @@ class MeetingViewSet(
     ).order_by("updated_at", "id")
     serializer_class = MeetingSerializer
     filterset_class = MeetingFilter
+    authority = {
+        "create": _coordinator,
+        "partial_update": _coordinator,
+        "invite": _coordinator,
+        "attendance": _coordinator,
+    }
     lookup_value_regex = r"[0-9]+"
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -180,6 +200,7 @@ class MeetingViewSet(
     ),
 )
 class RecommendationViewSet(
+    AuthorityFirstMixin,
     IdempotentWritesMixin,
     VisibleToUserMixin,
     mixins.ListModelMixin,
@@ -203,6 +224,12 @@ class RecommendationViewSet(
     )
     serializer_class = RecommendationSerializer
     filterset_class = RecommendationFilter
+    # 403 before If-Match's 428: those who may not update learn it first.
+    authority = {
+        "create": _coordinator,
+        "partial_update": services.require_follow_up,
+        "updates": services.require_follow_up,
+    }
     lookup_value_regex = r"[0-9]+"
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -213,9 +240,7 @@ class RecommendationViewSet(
 
     def update(self, request, *args, **kwargs):
         kwargs["partial"] = True  # PATCH only: no PUT
-        recommendation = self.get_object()  # invisible: 404 before anything else
-        # 403 before If-Match's 428: those who may not update learn it first.
-        services.require_follow_up(request.user, recommendation)
+        self.get_object()  # invisible: 404, then `authority`'s 403, then 428
         self.if_match = if_match_version(request)
         response = super().update(request, *args, **kwargs)
         response["ETag"] = f'"{response.data["version"]}"'
@@ -329,6 +354,7 @@ class RecommendationViewSet(
     ),
 )
 class CommentViewSet(
+    AuthorityFirstMixin,
     IdempotentWritesMixin,
     VisibleToUserMixin,
     mixins.ListModelMixin,
@@ -343,6 +369,12 @@ class CommentViewSet(
     queryset = Comment.objects.select_related("author").order_by("updated_at", "id")
     serializer_class = CommentSerializer
     filterset_class = CommentFilter
+    authority = {
+        "create": services.require_can_comment,
+        "partial_update": _comment_author,
+        "destroy": _comment_deleter,
+        "hide": _coordinator,
+    }
     lookup_value_regex = r"[0-9]+"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from coordination.models import Province, Region, Sector, ServiceType, TimeStampedModel
+from coordination.validators import validate_plausible_date
 
 # Organisations and users are named as strings: coordination imports no app.
 ORGANISATION = "organisations.Organisation"
@@ -67,8 +68,10 @@ class Emergency(TimeStampedModel):
         related_name="emergencies",
         verbose_name=_("affected provinces"),
     )
-    started_on = models.DateField(_("started on"))
-    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    started_on = models.DateField(_("started on"), validators=[validate_plausible_date])
+    ended_on = models.DateField(
+        _("ended on"), null=True, blank=True, validators=[validate_plausible_date]
+    )
     severity = models.CharField(
         _("severity"), max_length=20, choices=Severity.choices, default=Severity.MEDIUM
     )
@@ -221,7 +224,7 @@ class Capacity(TimeStampedModel):
         related_name="+",
         verbose_name=_("province"),
     )
-    as_of = models.DateField(_("as of"))
+    as_of = models.DateField(_("as of"), validators=[validate_plausible_date])
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

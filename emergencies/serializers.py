@@ -7,6 +7,8 @@ from django.apps import apps
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from coordination.validators import validate_plausible_date
+
 from .models import (
     Alert,
     AlertRecipient,
@@ -100,7 +102,9 @@ class CapacitySerializer(serializers.ModelSerializer):
     region = _codes(Region)
     province = _codes(Province, required=False, allow_null=True)
     as_of = serializers.DateField(
-        required=False, help_text="Defaults to today when omitted."
+        required=False,
+        validators=[validate_plausible_date],
+        help_text="Defaults to today when omitted.",
     )
 
     class Meta:
@@ -174,6 +178,7 @@ class AlertRecipientStatusSerializer(serializers.ModelSerializer):
             "answered_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {"response": {"allow_blank": True}}  # "" until answered
 
     def get_told(self, row) -> bool:
         return True

@@ -10,10 +10,10 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from coordination.drf import error_responses
+from coordination.drf import AuthorityFirstMixin, error_responses
 from coordination.exceptions import PermissionDenied
 from coordination.idempotency import IdempotentWritesMixin
-from coordination.permissions import VisibleToUserMixin
+from coordination.permissions import VisibleToUserMixin, require_coordinator
 
 from . import services
 from .filters import AlertFilter, CapacityFilter, EmergencyFilter
@@ -32,6 +32,14 @@ READ_ERRORS = error_responses(400, 401, 429)
 WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 422, 429)
 
 NEEDS = Need.objects.select_related("sector", "service_type", "region", "province")
+
+
+def _coordinator(user, obj=None) -> None:
+    require_coordinator(user)
+
+
+def _capacity_changer(user, capacity: Capacity) -> None:
+    services.require_can_change_capacity(capacity, actor=user)
 
 
 @extend_schema_view(
@@ -59,6 +67,7 @@ NEEDS = Need.objects.select_related("sector", "service_type", "region", "provinc
     ),
 )
 class EmergencyViewSet(
+    AuthorityFirstMixin,
     IdempotentWritesMixin,
     VisibleToUserMixin,
     mixins.ListModelMixin,
@@ -74,6 +83,12 @@ class EmergencyViewSet(
     ).order_by("updated_at", "id")
     serializer_class = EmergencySerializer
     filterset_class = EmergencyFilter
+    authority = {
+        "create": _coordinator,
+        "partial_update": _coordinator,
+        "needs": _coordinator,
+        "need": _coordinator,
+    }
     lookup_value_regex = r"[0-9]+"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
@@ -186,6 +201,7 @@ class EmergencyViewSet(
     ),
 )
 class CapacityViewSet(
+    AuthorityFirstMixin,
     IdempotentWritesMixin,
     VisibleToUserMixin,
     mixins.ListModelMixin,
@@ -202,6 +218,11 @@ class CapacityViewSet(
     ).order_by("updated_at", "id")
     serializer_class = CapacitySerializer
     filterset_class = CapacityFilter
+    authority = {
+        "create": services.require_can_declare_capacity,
+        "partial_update": _capacity_changer,
+        "destroy": _capacity_changer,
+    }
     lookup_value_regex = r"[0-9]+"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
@@ -249,6 +270,7 @@ class CapacityViewSet(
     ),
 )
 class AlertViewSet(
+    AuthorityFirstMixin,
     IdempotentWritesMixin,
     VisibleToUserMixin,
     mixins.ListModelMixin,
@@ -266,6 +288,11 @@ class AlertViewSet(
     ).order_by("updated_at", "id")
     serializer_class = AlertSerializer
     filterset_class = AlertFilter
+    authority = {
+        "create": _coordinator,
+        "preview": _coordinator,
+        "answer": lambda user, alert: services.require_alert_answerer(user),
+    }
     lookup_value_regex = r"[0-9]+"
 
     def _scope(self, data: dict) -> dict:

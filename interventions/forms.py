@@ -8,6 +8,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from coordination.models import Province, Region, Sector, ServiceType
+from coordination.validators import validate_plausible_date
 from emergencies.models import Emergency
 from organisations.models import Organisation
 
@@ -136,6 +137,7 @@ class ProgressForm(forms.Form):
 
     reported_on = forms.DateField(
         label=_("Date"),
+        validators=[validate_plausible_date],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     women = forms.IntegerField(
@@ -211,10 +213,16 @@ class AnalysisForm(forms.Form):
         label=_("Emergency"), queryset=Emergency.objects.all(), required=False
     )
     period_start = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        validators=[validate_plausible_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     period_end = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"),
+        required=False,
+        validators=[validate_plausible_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def __init__(self, *args, **kwargs):

@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from coordination.models import Province, Region, Sector, ServiceType, TimeStampedModel
+from coordination.validators import validate_plausible_date
 from emergencies.models import Emergency
 from organisations.models import Organisation
 
@@ -135,8 +136,10 @@ class Intervention(TimeStampedModel):
     longitude = models.DecimalField(
         _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
     )
-    start_date = models.DateField(_("start date"))
-    end_date = models.DateField(_("end date"), null=True, blank=True)
+    start_date = models.DateField(_("start date"), validators=[validate_plausible_date])
+    end_date = models.DateField(
+        _("end date"), null=True, blank=True, validators=[validate_plausible_date]
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.ONGOING
     )
@@ -247,7 +250,7 @@ class InterventionUpdate(TimeStampedModel):
     intervention = models.ForeignKey(
         Intervention, on_delete=models.PROTECT, related_name="updates"
     )
-    reported_on = models.DateField(_("date"))
+    reported_on = models.DateField(_("date"), validators=[validate_plausible_date])
     women = _count_field(_("women"))
     men = _count_field(_("men"))
     girls = _count_field(_("girls"))

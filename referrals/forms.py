@@ -7,10 +7,13 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from coordination.models import Province, Region, Sector, ServiceType
+from coordination.validators import validate_date_of_birth
 from emergencies.models import Emergency
 from organisations.models import LANGUAGE_CHOICES, Organisation, Service, User
 
+from .crypto import is_unavailable
 from .models import (
+    IDENTITY_FIELDS,
     NATIONALITY_CHOICES,
     VULNERABILITY_CHOICES,
     WGSS_DOMAINS,
@@ -44,6 +47,7 @@ class BeneficiaryForm(forms.Form):
     date_of_birth = forms.DateField(
         label=_("Date of birth"),
         required=False,
+        validators=[validate_date_of_birth],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     document_numbers = forms.CharField(
@@ -125,7 +129,12 @@ class BeneficiaryForm(forms.Form):
             )
         self.fields["region"].label_from_instance = lambda row: row.name
         self.fields["province"].label_from_instance = lambda row: row.name
-        if instance is not None and instance.identity_erased:
+        # An erased identity cannot be filled again; one the keys cannot decrypt is not
+        # offered for editing (its "unavailable" marker must never be saved as a value).
+        if instance is not None and (
+            instance.identity_erased
+            or any(is_unavailable(getattr(instance, f)) for f in IDENTITY_FIELDS)
+        ):
             for name in (
                 "full_name",
                 "phone",

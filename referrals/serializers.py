@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from coordination.models import Province, Region, Sector, ServiceType
+from coordination.validators import validate_date_of_birth
 from emergencies.models import Emergency
 from organisations.models import LANGUAGE_CHOICES, Organisation, Service, User
 
@@ -65,7 +66,9 @@ class BeneficiarySerializer(serializers.ModelSerializer):
         required=False, allow_blank=True, max_length=300, write_only=False
     )
     phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
-    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    date_of_birth = serializers.DateField(
+        required=False, allow_null=True, validators=[validate_date_of_birth]
+    )
     document_numbers = serializers.CharField(
         required=False, allow_blank=True, max_length=500
     )
@@ -226,15 +229,16 @@ class ReferralPersonSerializer(serializers.Serializer):
     province = serializers.CharField(
         source="province.code", read_only=True, default=None
     )
+    # Identity fields: present only where the identity is shared, so not required
+    # (and not marked read-only, which the schema would make required; this whole
+    # serializer is output only).
     full_name = serializers.CharField(
-        read_only=True,
-        required=False,
-        help_text=_("Only where the identity is shared."),
+        required=False, help_text=_("Only where the identity is shared.")
     )
-    phone = serializers.CharField(read_only=True, required=False)
-    date_of_birth = serializers.DateField(read_only=True, required=False)
-    document_numbers = serializers.CharField(read_only=True, required=False)
-    address = serializers.CharField(read_only=True, required=False)
+    phone = serializers.CharField(required=False)
+    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    document_numbers = serializers.CharField(required=False)
+    address = serializers.CharField(required=False)
 
     @property
     def _readable_fields(self):
@@ -401,6 +405,13 @@ class ReferralSerializer(serializers.ModelSerializer):
             else:
                 person.pop(name, None)
         return data
+
+
+class ReferralListItemSerializer(ReferralSerializer):
+    """A referral as lists show it: no timeline (the schema of `list` only)."""
+
+    class Meta(ReferralSerializer.Meta):
+        fields = [f for f in ReferralSerializer.Meta.fields if f != "events"]
 
 
 class ConsentDataSerializer(serializers.Serializer):

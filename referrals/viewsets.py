@@ -17,7 +17,12 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from coordination.drf import PreconditionFailedError, error_responses, if_match_version
+from coordination.drf import (
+    AuthorityFirstMixin,
+    PreconditionFailedError,
+    error_responses,
+    if_match_version,
+)
 from coordination.exceptions import PermissionDenied, ValidationError
 from coordination.idempotency import IdempotentWritesMixin
 from coordination.permissions import VisibleToUserMixin
@@ -33,6 +38,7 @@ from .serializers import (
     ReferralCompleteSerializer,
     ReferralCreateSerializer,
     ReferralDeclineSerializer,
+    ReferralListItemSerializer,
     ReferralSerializer,
     WithdrawConsentSerializer,
 )
@@ -48,10 +54,21 @@ from .services import (
     record_consent,
     register_beneficiary,
     require_member,
+    require_registrar,
     send_referral,
     update_beneficiary,
     withdraw_consent,
 )
+from .services.steps import require_receiver, require_sender
+
+
+def _registrar_member(user, beneficiary: Beneficiary) -> None:
+    require_member(user, beneficiary.organisation)
+
+
+def _consent_member(user, consent: Consent) -> None:
+    require_member(user, consent.beneficiary.organisation)
+
 
 CODE = OpenApiParameter(
     "beneficiary_code", OpenApiTypes.STR, OpenApiParameter.PATH, description="BNF-…"
@@ -93,6 +110,7 @@ CODE = OpenApiParameter(
     ),
 )
 class BeneficiaryViewSet(
+    AuthorityFirstMixin,
     IdempotentWritesMixin,
     VisibleToUserMixin,
     mixins.ListModelMixin,
@@ -108,6 +126,8 @@ class BeneficiaryViewSet(
     )
     serializer_class = BeneficiarySerializer
     filterset_class = BeneficiaryFilter
+    # 404 first (`get_object()`), then 403, then If-Match's 428, then the body.
+    authority = {"create": require_registrar, "partial_update": _registrar_member}
     lookup_field = "code"
     lookup_value_regex = r"BNF-[0-9A-Z]{6}"
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -147,8 +167,7 @@ class BeneficiaryViewSet(
         )
 
     def update(self, request, *args, **kwargs):
-        beneficiary = self.get_object()  # 404 first
-        require_member(request.user, beneficiary.organisation)  # then 403, then 428
+        beneficiary = self.get_object()  # 404, then `authority`'s 403
         version = if_match_version(request)
         serializer = self.get_serializer(beneficiary, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -185,6 +204,7 @@ class BeneficiaryViewSet(
     ),
 )
 class ConsentViewSet(
+    AuthorityFirstMixin,
     IdempotentWritesMixin,
     VisibleToUserMixin,
     mixins.ListModelMixin,
@@ -197,6 +217,7 @@ class ConsentViewSet(
     queryset = Consent.objects.select_related("organisation", "beneficiary")
     serializer_class = ConsentSerializer
     pagination_class = None
+    authority = {"withdraw": _consent_member}
     lookup_value_regex = r"[0-9]+"
 
     @cached_property
@@ -223,7 +244,8 @@ class ConsentViewSet(
         )
 
     def create(self, request, *args, **kwargs):
-        self.beneficiary  # noqa: B018  (404 before validating anything)
+        # 404, then 403, before validating anything.
+        require_member(request.user, self.beneficiary.organisation)
         return super().create(request, *args, **kwargs)
 
     @extend_schema(
@@ -280,7 +302,7 @@ def _optional_version(request) -> int | None:
         "`direction=incoming|outgoing` is relative to the organisation you act for. "
         "Coordinators, observers and other organisations see none.",
         responses={
-            200: ReferralSerializer(many=True),
+            200: ReferralListItemSerializer(many=True),
             **error_responses(400, 401, 429),
         },
     ),
@@ -307,6 +329,7 @@ def _optional_version(request) -> int | None:
     ),
 )
 class ReferralViewSet(
+    AuthorityFirstMixin,
     IdempotentWritesMixin,
     VisibleToUserMixin,
     mixins.ListModelMixin,
@@ -329,6 +352,13 @@ class ReferralViewSet(
     ).order_by("updated_at", "id")
     serializer_class = ReferralSerializer
     filterset_class = ReferralFilter
+    authority = {
+        "accept": require_receiver,
+        "decline": require_receiver,
+        "complete": require_receiver,
+        "assign": require_receiver,
+        "cancel": require_sender,
+    }
     lookup_field = "code"
     lookup_value_regex = r"REF-[0-9A-Z]{6}"
     http_method_names = ["get", "post", "head", "options"]

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coordination.models import TimeStampedModel
+from coordination.validators import validate_plausible_date
 
 ORGANISATION = "organisations.Organisation"  # a lazy reference, as for users
 
@@ -124,8 +125,12 @@ class Meeting(TimeStampedModel):
     kind = models.CharField(
         _("kind"), max_length=20, choices=Kind.choices, default=Kind.MEETING
     )
-    starts_at = models.DateTimeField(_("starts at"))
-    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+    starts_at = models.DateTimeField(
+        _("starts at"), validators=[validate_plausible_date]
+    )
+    ends_at = models.DateTimeField(
+        _("ends at"), null=True, blank=True, validators=[validate_plausible_date]
+    )
     place = models.CharField(_("place"), max_length=300, blank=True)
     online_url = models.URLField(_("online link"), max_length=500, blank=True)
     organiser = models.ForeignKey(

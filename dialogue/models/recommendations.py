@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coordination.models import TimeStampedModel
+from coordination.validators import validate_plausible_date
 
 from .meetings import ORGANISATION, Meeting, Theme
 
@@ -122,7 +123,9 @@ class Recommendation(TimeStampedModel):
         related_name="recommendations_owned",
         verbose_name=_("person in charge"),
     )
-    due_date = models.DateField(_("due date"), null=True, blank=True)
+    due_date = models.DateField(
+        _("due date"), null=True, blank=True, validators=[validate_plausible_date]
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PROPOSED
     )

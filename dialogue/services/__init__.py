@@ -26,6 +26,8 @@ from .comments import (
     edit_comment,
     hide_comment,
     post_comment,
+    require_can_comment,
+    require_can_delete_comment,
     require_can_edit_comment,
 )
 from .follow_up import (
@@ -68,6 +70,8 @@ __all__ = [
     "post_comment",
     "record_attendance",
     "remind_recommendation",
+    "require_can_comment",
+    "require_can_delete_comment",
     "require_can_edit_comment",
     "require_follow_up",
     "send_recommendation_reminders",

@@ -44,7 +44,8 @@ def can_comment(user: User) -> bool:
     )
 
 
-def _require_participant(actor: User) -> None:
+def require_can_comment(actor: User) -> None:
+    """Only those who take part in threads comment (403 for anyone else)."""
     if not can_comment(actor):
         raise PermissionDenied(
             _(
@@ -97,7 +98,7 @@ def post_comment(target, *, actor: User, body: str) -> Comment:
         )
     if not model.objects.visible_to(actor).filter(pk=target.pk).exists():
         raise Http404
-    _require_participant(actor)
+    require_can_comment(actor)
     body = _check_body(body)
     comment = Comment.objects.create(
         author=actor,
@@ -113,6 +114,12 @@ def require_can_edit_comment(comment: Comment, *, actor: User) -> None:
     """Only its author edits a comment (403 for anyone else)."""
     if comment.author_id != actor.pk:
         raise PermissionDenied(_("You may only edit your own comments."))
+
+
+def require_can_delete_comment(comment: Comment, *, actor: User) -> None:
+    """Only its author deletes a comment (403 for anyone else)."""
+    if comment.author_id != actor.pk:
+        raise PermissionDenied(_("You may only delete your own comments."))
 
 
 @transaction.atomic
@@ -138,8 +145,7 @@ def edit_comment(comment: Comment, *, actor: User, body: str) -> Comment:
 def delete_comment(comment: Comment, *, actor: User) -> Comment:
     """Delete one's own comment: it shows as deleted; its text stays in the audit."""
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
-    if comment.author_id != actor.pk:
-        raise PermissionDenied(_("You may only delete your own comments."))
+    require_can_delete_comment(comment, actor=actor)
     if comment.is_deleted:
         raise Conflict(_("This comment is already deleted."))
     comment.deleted_at = timezone.now()

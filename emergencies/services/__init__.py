@@ -20,6 +20,7 @@ from .alerts import (
     organisations_by_profile,
     preview_alert,
     register_recipient_provider,
+    require_alert_answerer,
     send_alert,
 )
 from .capacities import (
@@ -60,6 +61,7 @@ __all__ = [
     "provinces_outside",
     "register_recipient_provider",
     "remove_need",
+    "require_alert_answerer",
     "require_can_change_capacity",
     "require_can_declare_capacity",
     "send_alert",

@@ -240,17 +240,23 @@ def send_alert(
     return alert
 
 
+def require_alert_answerer(actor: User) -> Organisation:
+    """Alerts are answered for an organisation: the one the actor acts for."""
+    organisation = actor.acting_organisation
+    if organisation is None:
+        raise PermissionDenied(
+            _("Only members of an organisation that received the alert may answer it.")
+        )
+    return organisation
+
+
 @transaction.atomic
 def answer_alert(
     alert: Alert, *, actor: User, response: str, note: str = ""
 ) -> AlertRecipient:
     """Answer an alert for the actor's organisation (respond / cannot respond, with a
     note); answering again changes the answer. The coordinator who sent it is told."""
-    organisation = actor.acting_organisation
-    if organisation is None:
-        raise PermissionDenied(
-            _("Only members of an organisation that received the alert may answer it.")
-        )
+    organisation = require_alert_answerer(actor)
     recipient = (
         AlertRecipient.objects.select_for_update()
         .filter(alert=alert, organisation=organisation)

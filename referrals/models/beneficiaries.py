@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coordination.models import Province, Region, TimeStampedModel
+from coordination.validators import validate_date_of_birth
 from organisations.models import LANGUAGE_CHOICES, Organisation
 from referrals.crypto import EncryptedDateField, EncryptedTextField
 
@@ -179,7 +180,9 @@ class Beneficiary(TimeStampedModel):
     )
     full_name = EncryptedTextField(_("full name"), blank=True)
     phone = EncryptedTextField(_("phone"), blank=True)
-    date_of_birth = EncryptedDateField(_("date of birth"), blank=True, null=True)
+    date_of_birth = EncryptedDateField(
+        _("date of birth"), blank=True, null=True, validators=[validate_date_of_birth]
+    )
     document_numbers = EncryptedTextField(
         _("document numbers"),
         blank=True,

@@ -28,6 +28,7 @@ from .beneficiaries import (
     log_identity_access,
     register_beneficiary,
     require_member,
+    require_registrar,
     rule_errors,
     update_beneficiary,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "register_beneficiary",
     "remind_due_referrals",
     "require_member",
+    "require_registrar",
     "rule_errors",
     "send_referral",
     "update_beneficiary",

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from coordination.exceptions import Conflict, PermissionDenied, ValidationError
 from coordination.exceptions import PreconditionFailed as BasePreconditionFailed
 from coordination.unset import UNSET, Unset, given
+from coordination.validators import validate_date_of_birth
 from referrals.crypto import duplicate_keys
 from referrals.models import (
     IDENTITY_FIELDS,
@@ -64,6 +65,15 @@ def require_member(actor: User, organisation: Organisation) -> None:
         )
 
 
+def require_registrar(actor: User) -> Organisation:
+    """People are registered by members acting for an organisation: that one."""
+    organisation = actor.acting_organisation
+    if organisation is None:
+        raise PermissionDenied(_("Act for an organisation to register a person."))
+    require_member(actor, organisation)
+    return organisation
+
+
 def can_see_identity(user: User, beneficiary: Beneficiary) -> bool:
     """The one rule serializers, templates and exports ask: members of the owning
     organisation, and members of an organisation this person was referred to under a
@@ -108,6 +118,11 @@ def rule_errors(values: dict[str, Any]) -> dict[str, list[str]]:
     born = values.get("date_of_birth")
     if born and born > today:
         errors["date_of_birth"] = [_("The date of birth cannot be in the future.")]
+    elif born:
+        try:
+            validate_date_of_birth(born)
+        except ValidationError as error:
+            errors["date_of_birth"] = error.messages
     year = values.get("birth_year")
     if year is not None and (year > today.year or year < today.year - 120):
         errors["birth_year"] = [
@@ -190,10 +205,7 @@ def register_beneficiary(
     """Register a person for the actor's acting organisation, under a new random code
     (the sex is required; the birth year and region follow from the date of birth and
     province when not given)."""
-    organisation = actor.acting_organisation
-    if organisation is None:
-        raise PermissionDenied(_("Act for an organisation to register a person."))
-    require_member(actor, organisation)
+    organisation = require_registrar(actor)
     values = {
         "full_name": full_name,
         "phone": phone,
