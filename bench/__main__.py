@@ -168,6 +168,10 @@ if __name__ == "__main__":
     from bench import interventions_import
 
     interventions_import.main()
+    # The 4W uploads: peak memory of a large CSV, a large XLSX and a zip bomb.
+    from bench import import_memory
+
+    import_memory.main()
     # Notifications: one alert to 5,000 recipients, delivered by a real worker.
     from bench import alert_fanout
 

@@ -8,10 +8,17 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from coordination.models import Province, Region, Sector, ServiceType
+from coordination.validators import validate_plausible_date
 from emergencies.models import Emergency
 from organisations.models import Organisation
 
-from .models import COUNTS, Intervention, InterventionUpdate, counts_error
+from .models import (
+    COUNTS,
+    Intervention,
+    InterventionImport,
+    InterventionUpdate,
+    counts_error,
+)
 
 
 def _counts_serializer(
@@ -141,7 +148,9 @@ class ProgressSerializer(serializers.ModelSerializer):
         default=None,
         help_text="Null or absent: the sum of women, men, girls and boys.",
     )
-    reported_on = serializers.DateField(required=False)
+    reported_on = serializers.DateField(
+        required=False, validators=[validate_plausible_date]
+    )
 
     class Meta:
         model = InterventionUpdate
@@ -196,12 +205,36 @@ class ImportReportSerializer(serializers.Serializer):
     ignored_columns = serializers.ListField(child=serializers.CharField())
 
 
+class ImportStatusSerializer(serializers.Serializer):
+    """A file checked or imported by a worker: its progress, then its report."""
+
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(
+        choices=InterventionImport.Status.choices,
+        help_text="`checking` or `importing` while a worker reads the file; `checked`, "
+        "`done` or `failed` when it has finished.",
+    )
+    processed_rows = serializers.IntegerField(help_text="Rows read so far.")
+    total_rows = serializers.IntegerField(
+        help_text="The file's rows (0 while they are being counted)."
+    )
+    finished_at = serializers.DateTimeField(allow_null=True)
+    report = ImportReportSerializer(
+        allow_null=True,
+        help_text="The report once the worker has finished; null before.",
+    )
+
+
 class AnalysisQuerySerializer(serializers.Serializer):
     emergency = serializers.PrimaryKeyRelatedField(
         queryset=Emergency.objects.all(), required=False, allow_null=True
     )
-    period_start = serializers.DateField(required=False, allow_null=True)
-    period_end = serializers.DateField(required=False, allow_null=True)
+    period_start = serializers.DateField(
+        required=False, allow_null=True, validators=[validate_plausible_date]
+    )
+    period_end = serializers.DateField(
+        required=False, allow_null=True, validators=[validate_plausible_date]
+    )
 
     def validate(self, attrs):
         if not (

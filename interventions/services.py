@@ -7,6 +7,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import pghistory
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -18,7 +19,7 @@ from coordination.exceptions import PermissionDenied, ValidationError
 from coordination.exceptions import PreconditionFailed as BasePreconditionFailed
 from coordination.unset import UNSET, Unset, given
 
-from .imports import check_upload, estimate_rows, run_import, store_upload
+from .imports import check_upload, estimate_rows, is_large, run_import, store_upload
 from .models import (
     COUNTS,
     Intervention,
@@ -410,6 +411,34 @@ def start_import(*, actor: User, upload) -> InterventionImport:
             size=upload.size or 0,
         )
         store_upload(record, upload)
+        if not is_large(record.size):  # a large one is counted by the worker
+            record.total_rows = estimate_rows(record)
+            record.save(update_fields=["total_rows", "updated_at"])
+    return record
+
+
+def runs_in_worker(record: InterventionImport) -> bool:
+    """A file too large to check or import while the page waits: by its size first
+    (the web process never reads a large file), then by its rows."""
+    return (
+        is_large(record.size)
+        or record.total_rows > settings.INTERVENTION_IMPORT_SYNC_ROWS
+    )
+
+
+def check_or_queue_import(
+    record: InterventionImport, *, actor: User, dry_run: bool
+) -> InterventionImport:
+    """Check or import a small file now; hand a large one to a worker."""
+    if runs_in_worker(record):
+        return queue_import(record, actor=actor, dry_run=dry_run)
+    return import_interventions(record, actor=actor, dry_run=dry_run)
+
+
+def count_import_rows(record: InterventionImport) -> InterventionImport:
+    """The worker counts a large file's rows before reading them (the progress bar's
+    total); nothing is parsed."""
+    if not record.total_rows:
         record.total_rows = estimate_rows(record)
         record.save(update_fields=["total_rows", "updated_at"])
     return record

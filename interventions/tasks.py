@@ -8,7 +8,7 @@ from celery import shared_task
 from organisations.models import User
 
 from .models import InterventionImport
-from .services import import_interventions
+from .services import count_import_rows, import_interventions
 
 
 @shared_task
@@ -27,6 +27,7 @@ def import_interventions_task(import_id: int, actor_id: int, dry_run: bool) -> s
     actor = User.objects.get(pk=actor_id)
     # A worker acts for the organisation the file was uploaded for.
     actor._token_organisation = record.organisation
+    record = count_import_rows(record)
     with pghistory.context(user=actor.pk, import_id=record.pk):
         record = import_interventions(record, actor=actor, dry_run=dry_run)
     return record.status

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -343,11 +342,8 @@ class ImportView(LoginRequiredMixin, FormView):
         user = self.request.user
         with service_errors(form):
             record = services.start_import(actor=user, upload=form.cleaned_data["file"])
-            # Files up to this many rows are checked while the page waits.
-            if record.total_rows > settings.INTERVENTION_IMPORT_SYNC_ROWS:
-                services.queue_import(record, actor=user, dry_run=True)
-            else:
-                services.import_interventions(record, actor=user, dry_run=True)
+            # A small file is checked while the page waits, a large one by a worker.
+            services.check_or_queue_import(record, actor=user, dry_run=True)
             return redirect("interventions:import_detail", pk=record.pk)
         return self.form_invalid(form)
 
@@ -371,6 +367,7 @@ class ImportDetailView(LoginRequiredMixin, VisibleToUserMixin, DetailView):
         upload = self.object
         context["report"] = upload.report or {}
         context["progress"] = _progress(upload)
+        context["rows_done"] = imports.progress_of(upload) if upload.is_running else 0
         context["can_confirm"] = (
             upload.status == InterventionImport.Status.CHECKED
             and services.can_write_import(self.request.user, upload)
@@ -416,10 +413,7 @@ def import_confirm(request, pk: int):
     if upload.status != InterventionImport.Status.CHECKED:
         messages.error(request, _("This file is not ready to be imported."))
         return redirect("interventions:import_detail", pk=upload.pk)
-    if upload.total_rows > settings.INTERVENTION_IMPORT_SYNC_ROWS:
-        services.queue_import(upload, actor=request.user, dry_run=False)
-        return redirect("interventions:import_detail", pk=upload.pk)
-    upload = services.import_interventions(upload, actor=request.user, dry_run=False)
+    upload = services.check_or_queue_import(upload, actor=request.user, dry_run=False)
     report = upload.report
     if upload.status == InterventionImport.Status.DONE:
         messages.success(

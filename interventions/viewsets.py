@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from drf_spectacular.types import OpenApiTypes
@@ -17,10 +18,12 @@ from rest_framework import exceptions, mixins, renderers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
 from coordination.drf import (
     IF_MATCH_PARAMETER,
     PRECONDITION_RESPONSES,
+    AuthorityFirstMixin,
     PreconditionFailedError,
     error_responses,
     if_match_version,
@@ -32,12 +35,14 @@ from coordination.permissions import VisibleToUserMixin
 from .analysis import analyse
 from .exports import HEADER_LANGUAGES, export_response
 from .filters import InterventionFilter
-from .models import COUNTS, Intervention
+from .imports import progress_of
+from .models import COUNTS, Intervention, InterventionImport
 from .serializers import (
     AnalysisQuerySerializer,
     AnalysisSerializer,
     ImportReportSerializer,
     ImportRequestSerializer,
+    ImportStatusSerializer,
     InterventionSerializer,
     ProgressSerializer,
 )
@@ -45,13 +50,43 @@ from .services import (
     PreconditionFailed,
     create_intervention,
     import_interventions,
+    queue_import,
     record_progress,
     require_writer,
+    runs_in_worker,
     start_import,
     update_intervention,
 )
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _logger(user) -> None:
+    """Who may log an intervention: a member acting for an organisation (its own)."""
+    if user.acting_organisation is None:
+        raise PermissionDenied(_("Act for an organisation to log its interventions."))
+    require_writer(user, user.acting_organisation)
+
+
+def _writer(user, intervention: Intervention) -> None:
+    require_writer(user, intervention.organisation)
+
+
+def _import_status(record: InterventionImport) -> dict:
+    record.refresh_from_db()
+    finished = not record.is_running and bool(record.report)
+    return ImportStatusSerializer(
+        {
+            "id": record.pk,
+            "status": record.status,
+            "processed_rows": progress_of(record)
+            if record.is_running
+            else record.processed_rows,
+            "total_rows": record.total_rows,
+            "finished_at": record.finished_at,
+            "report": record.report if finished else None,
+        }
+    ).data
 
 
 class _FileRenderer(renderers.BaseRenderer):
@@ -124,6 +159,7 @@ def _api_keys(error: ValidationError) -> ValidationError:
     ),
 )
 class InterventionViewSet(
+    AuthorityFirstMixin,
     IdempotentWritesMixin,
     VisibleToUserMixin,
     mixins.ListModelMixin,
@@ -143,6 +179,8 @@ class InterventionViewSet(
     )
     serializer_class = InterventionSerializer
     filterset_class = InterventionFilter
+    # 404 first (`get_object()`), then 403, then If-Match's 428, then the body.
+    authority = {"create": _logger, "partial_update": _writer, "progress": _writer}
     lookup_value_regex = r"[0-9]+"
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -153,8 +191,7 @@ class InterventionViewSet(
 
     def update(self, request, *args, **kwargs):
         kwargs["partial"] = True  # PATCH only: no PUT
-        instance = self.get_object()  # an invisible row is a 404, before anything
-        require_writer(request.user, instance.organisation)  # then 403, then 428
+        self.get_object()  # an invisible row is a 404, then `authority`'s 403
         self.if_match = if_match_version(request)
         response = super().update(request, *args, **kwargs)
         response["ETag"] = f'"{response.data["version"]}"'
@@ -254,10 +291,15 @@ class InterventionViewSet(
         "checked and the report lists every error by row and column; nothing is "
         "saved. Without it, the file is imported whole or not at all (400 with "
         "`rows.<row>.<column>` errors); rows whose reference (`#meta+id`) is known "
-        "update their intervention instead of duplicating it.",
+        "update their intervention instead of duplicating it. A large file (over "
+        "`INTERVENTION_IMPORT_SYNC_BYTES`, 1 MB by default, or more rows than "
+        "`INTERVENTION_IMPORT_SYNC_ROWS`) is read by a worker: the answer is then 202 "
+        "with its status, and `Location` is the status route to poll until the report "
+        "is there.",
         request={"multipart/form-data": ImportRequestSerializer},
         responses={
             200: ImportReportSerializer,
+            202: ImportStatusSerializer,
             **error_responses(400, 401, 403, 422, 429),
         },
     )
@@ -279,6 +321,18 @@ class InterventionViewSet(
         body.is_valid(raise_exception=True)
         dry_run = body.validated_data["dry_run"]
         record = start_import(actor=request.user, upload=body.validated_data["file"])
+        if runs_in_worker(record):  # the web process never reads a large file
+            record = queue_import(record, actor=request.user, dry_run=dry_run)
+            url = reverse(
+                "api:intervention-import-status",
+                kwargs={"import_pk": record.pk},
+                request=request,
+            )
+            return Response(
+                _import_status(record),
+                status=status.HTTP_202_ACCEPTED,
+                headers={"Location": url},
+            )
         record = import_interventions(record, actor=request.user, dry_run=dry_run)
         report = record.report
         if report["file_error"]:
@@ -302,6 +356,25 @@ class InterventionViewSet(
                 )
             raise exceptions.ValidationError(errors)
         return Response(ImportReportSerializer(report).data)
+
+    @extend_schema(
+        summary="A large import's progress and report",
+        description="The status of a file handed to a worker (the `Location` of the "
+        "import's 202 answer). Only the importing organisation sees it.",
+        responses={200: ImportStatusSerializer, **error_responses(401, 404, 429)},
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path=r"imports/(?P<import_pk>[0-9]+)",
+        url_name="import-status",
+    )
+    def import_status(self, request, import_pk: str):
+        """A queued import's status."""
+        record = get_object_or_404(
+            InterventionImport.objects.visible_to(request.user), pk=int(import_pk)
+        )
+        return Response(_import_status(record))
 
     @extend_schema(
         summary="Gaps and overlaps",

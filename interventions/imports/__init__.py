@@ -33,14 +33,15 @@ from .header import Header, read_header
 from .progress import PROGRESS_EVERY, progress_of
 from .reading import (
     CHUNK_SIZE,
-    MAX_UPLOAD_BYTES,
     ImportFileError,
     check_upload,
     estimate_rows,
+    is_large,
     read_rows,
     sniff,
     spool,
     store_upload,
+    too_large_message,
 )
 from .references import MODALITY_ALIASES, STATUS_ALIASES, References
 from .report import MAX_ERRORS, ImportReport
@@ -55,7 +56,6 @@ __all__ = [
     "COPY_COLUMNS",
     "ERROR_SUMMARY",
     "MAX_ERRORS",
-    "MAX_UPLOAD_BYTES",
     "MODALITY_ALIASES",
     "PARTNER_SEPARATOR",
     "PROGRESS_EVERY",
@@ -73,6 +73,7 @@ __all__ = [
     "column_for_name",
     "column_for_tag",
     "estimate_rows",
+    "is_large",
     "normalise",
     "progress_of",
     "read_header",
@@ -81,4 +82,5 @@ __all__ = [
     "sniff",
     "spool",
     "store_upload",
+    "too_large_message",
 ]

@@ -10,18 +10,19 @@ import zipfile
 from typing import TYPE_CHECKING, Any
 from xml.etree.ElementTree import ParseError
 
+from django.conf import settings
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from coordination.exceptions import ValidationError
 from interventions.models import ImportChunk, InterventionImport
 
-from .guards import UnsafeSpreadsheet, check_xlsx, damaged_xlsx_message
+from .guards import UnsafeSpreadsheet, check_xlsx, damaged_xlsx_message, sheet_rows
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
 CHUNK_SIZE = 1024 * 1024  # bytes per stored piece of an upload
-MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 
 
 class ImportFileError(Exception):
@@ -44,17 +45,25 @@ def _not_a_spreadsheet_message() -> str:
     )
 
 
+def too_large_message() -> str:
+    return _("The file is larger than %(mb)d MB.") % {
+        "mb": settings.INTERVENTION_IMPORT_MAX_UPLOAD_BYTES // 2**20
+    }
+
+
+def is_large(size: int) -> bool:
+    """A file the web process does not parse: the worker reads it (by size alone, so
+    nothing is read to decide)."""
+    return size > settings.INTERVENTION_IMPORT_SYNC_BYTES
+
+
 def check_upload(upload) -> None:
-    """Refuse what is plainly not a spreadsheet before keeping it."""
+    """Refuse what is plainly not a spreadsheet before keeping it. A large XLSX is
+    only checked by its zip's directory here; the worker scans it before reading."""
     if not upload or not getattr(upload, "size", 0):
         raise ValidationError({"file": _("The file is empty.")})
-    if upload.size > MAX_UPLOAD_BYTES:
-        raise ValidationError(
-            {
-                "file": _("The file is larger than %(mb)d MB.")
-                % {"mb": MAX_UPLOAD_BYTES // 2**20}
-            }
-        )
+    if upload.size > settings.INTERVENTION_IMPORT_MAX_UPLOAD_BYTES:
+        raise ValidationError({"file": too_large_message()})
     upload.seek(0)
     head = upload.read(4096)
     upload.seek(0)
@@ -74,7 +83,7 @@ def check_upload(upload) -> None:
     if kind == "xlsx":
         # Before anything parses it: a few hundred KB may expand to gigabytes.
         try:
-            check_xlsx(upload)
+            check_xlsx(upload, scan=not is_large(upload.size))
         except UnsafeSpreadsheet as refused:
             raise ValidationError({"file": refused.message}) from None
 
@@ -117,41 +126,60 @@ def spool(record: InterventionImport) -> tempfile._TemporaryFileWrapper:
 
 def estimate_rows(record: InterventionImport) -> int:
     """About how many data rows the file has (for the progress bar and to decide
-    whether a worker should take it)."""
+    whether a worker should take it): lines counted in blocks, or the sheet's declared
+    dimension; nothing is parsed."""
     with spool(record) as handle:
         kind = sniff(handle.read(4096))
         handle.seek(0)
         if kind == "xlsx":
-            return _xlsx_row_estimate(handle)
+            return sheet_rows(handle)
         lines = 0
         while block := handle.read(CHUNK_SIZE):
             lines += block.count(b"\n")
         return max(lines - 1, 0)
 
 
-def _xlsx_row_estimate(handle) -> int:
-    # openpyxl takes a fifth of a second to import: only when an XLSX file comes.
-    try:
-        from openpyxl import load_workbook
+def too_many_rows() -> ImportFileError:
+    return ImportFileError(
+        _(
+            "The file has more than %(rows)s rows, which is more than an import can take. Split it into several files and upload them one by one."
+        )
+        % {
+            "rows": number_format(
+                settings.INTERVENTION_IMPORT_MAX_ROWS, force_grouping=True
+            )
+        }
+    )
 
-        check_xlsx(handle)
-        workbook = load_workbook(handle, read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        rows = sheet.max_row or 0
-        workbook.close()
-        return max(rows - 1, 0)
-    except Exception:  # unreadable: the check says why
-        return 0
+
+def _bounded_lines(text, limit: int) -> Iterator[str]:
+    """The text's lines, refusing one longer than limit characters before it is
+    held whole (a file with no line break would otherwise be read at once)."""
+    line = 0
+    while chunk := text.readline(limit + 1):
+        line += 1
+        if len(chunk) > limit:
+            raise ImportFileError(
+                _(
+                    "Line %(line)d of the file is longer than %(chars)s characters: it is not a 4W spreadsheet row. Check the file is a CSV, with one row per line."
+                )
+                % {"line": line, "chars": number_format(limit, force_grouping=True)}
+            )
+        yield chunk
 
 
 def _csv_rows(handle) -> Iterator[list[Any]]:
     text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="strict", newline="")
     line = 0
+    limit = settings.INTERVENTION_IMPORT_MAX_LINE_CHARS
+    # A quoted field spanning lines is bounded too (the limit is the process's: put
+    # back afterwards).
+    previous_field_limit = csv.field_size_limit(limit)
     try:
-        first = text.readline()
+        first = text.readline(limit + 1)
         delimiter = max((",", ";", "\t"), key=first.count) if first else ","
         text.seek(0)
-        reader = csv.reader(text, delimiter=delimiter)
+        reader = csv.reader(_bounded_lines(text, limit), delimiter=delimiter)
         for line, row in enumerate(reader, start=1):  # noqa: B007
             yield row
     except UnicodeDecodeError:
@@ -163,11 +191,19 @@ def _csv_rows(handle) -> Iterator[list[Any]]:
             % {"line": line + 1}
         ) from None
     except csv.Error as error:
+        if "field limit" in str(error):
+            raise ImportFileError(
+                _(
+                    'A cell near line %(line)d is longer than %(chars)s characters: it is not a 4W spreadsheet cell. Check for a quote (") left open.'
+                )
+                % {"line": line + 1, "chars": number_format(limit, force_grouping=True)}
+            ) from None
         raise ImportFileError(
             _("The CSV file cannot be read near line %(line)d: %(error)s")
             % {"line": line + 1, "error": error}
         ) from None
     finally:
+        csv.field_size_limit(previous_field_limit)
         text.detach()  # the spooled file is closed by its owner
 
 

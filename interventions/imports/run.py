@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +18,7 @@ from interventions.models import InterventionImport
 from .columns import COLUMN_BY_KEY
 from .header import Header, read_header
 from .progress import forget_progress, note_progress
-from .reading import ImportFileError, is_blank, read_rows, spool
+from .reading import ImportFileError, is_blank, read_rows, spool, too_many_rows
 from .references import References
 from .report import ImportReport
 from .rows import RowChecker, auto_reference
@@ -112,6 +113,7 @@ class _RowCopier:
         self.checker = RowChecker(References(record.organisation), header)
         self.labels = {key: header.labels[i] for i, key in header.keys.items()}
         self.refs_seen: dict[str, int] = {}
+        self.max_rows = settings.INTERVENTION_IMPORT_MAX_ROWS
 
     def copy(self, rows: Iterable[Any], write_row: Callable[[list[Any]], Any]) -> None:
         report = self.report
@@ -119,6 +121,8 @@ class _RowCopier:
             if is_blank(row):
                 continue
             report.rows += 1
+            if report.rows > self.max_rows:
+                raise too_many_rows()
             note_progress(self.record.pk, report.rows)
             values = self._checked(number, row)
             if values is None or report.error_count:
