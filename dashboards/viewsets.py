@@ -9,11 +9,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import renderers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from coordination.drf import error_responses
 from coordination.exceptions import ValidationError
+from coordination.throttling import AnonRateThrottle
 
 from . import stats
 from .filters import PublicStatsFilterForm, StatsFilterForm

@@ -1,5 +1,6 @@
 """allauth hooks: no open sign-up (invitations only); first MFA set-up right after login;
-account e-mails through the notification outbox."""
+account e-mails through the notification outbox; the client's address (for the login rate
+limits, per address and per account) read behind the trusted proxies."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
 
+from coordination.client_ip import client_ip
 from notifications.services import queue_rendered_email
 
 
@@ -44,6 +46,12 @@ class AccountAdapter(DefaultAccountAdapter):
         """allauth renders (in the request's language); the outbox delivers."""
         message = super().render_mail(template_prefix, email, context, headers=headers)
         return OutboxEmail(message, event=template_prefix.rsplit("/", 1)[-1])
+
+    def get_client_ip(self, request) -> str:
+        """The address allauth's rate limits count per IP ("10/m/ip" failed logins…),
+        its user sessions and its e-mails show: the one the trusted proxies saw
+        (coordination/client_ip.py), never a forgeable X-Forwarded-For entry."""
+        return client_ip(request)
 
     def is_open_for_signup(self, request) -> bool:
         """Accounts are created by accepting an invitation, never by open sign-up."""

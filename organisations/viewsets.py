@@ -13,7 +13,6 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 
 from coordination.drf import (
     IF_MATCH_PARAMETER,
@@ -25,6 +24,7 @@ from coordination.drf import (
 from coordination.exceptions import ValidationError as DjangoValidationError
 from coordination.idempotency import IdempotentWritesMixin
 from coordination.permissions import VisibleToUserMixin
+from coordination.throttling import AnonRateThrottle
 
 from .filters import OrganisationFilter, ServiceFilter
 from .models import ApiToken, Organisation, Service

@@ -23,6 +23,7 @@ identity data: it is shown in inboxes, e-mails and webhook payloads.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Iterable
 from functools import partial
@@ -56,6 +57,11 @@ EMAIL_BATCH_SIZE = 100  # e-mails per delivery task: 5,000 recipients are 50 tas
 # name, so no service imports the tasks (apps.py registers them).
 DELIVER_ONE_TASK = "notifications.tasks.deliver_outbox_message_task"
 DELIVER_BATCH_TASK = "notifications.tasks.deliver_outbox_batch_task"
+# After a failed publish the broker is left alone this long (per broker URL and process):
+# a Redis that accepts connections and never answers costs one timeout
+# (REDIS_SOCKET_TIMEOUT), not one per page write; the sweep sends what waited.
+PUBLISH_RETRY_AFTER = 5.0
+_broker_down_until: dict[str, float] = {}
 
 
 # ---------------------------------------------------------------------------
@@ -297,6 +303,16 @@ def send_to_workers(
     """Publish delivery tasks: e-mails in batches, each webhook on its own (a slow
     receiver must not hold up others). Never raises: returns False if the broker is
     unreachable, and the rows wait for the sweep."""
+    count = len(email_ids) + len(webhook_ids)
+    broker = str(celery_app.conf.broker_url)
+    if time.monotonic() < _broker_down_until.get(broker, 0.0):
+        logger.warning(
+            "Broker unreachable moments ago: %d outbox deliveries not enqueued; "
+            "the sweep will retry them.",
+            count,
+        )
+        return False
+    # One attempt, bounded by the broker's connect and socket timeouts (settings).
     options = {"retry": False}
     if countdown:
         options["countdown"] = countdown
@@ -308,9 +324,10 @@ def send_to_workers(
         for pk in webhook_ids:
             celery_app.signature(DELIVER_ONE_TASK, args=(pk,)).apply_async(**options)
     except Exception as exc:  # any broker error: the sweep will pick the rows up
+        _broker_down_until[broker] = time.monotonic() + PUBLISH_RETRY_AFTER
         logger.warning(
             "Could not enqueue %d outbox deliveries (%s); the sweep will retry them.",
-            len(email_ids) + len(webhook_ids),
+            count,
             type(exc).__name__,
         )
         return False
