@@ -286,9 +286,14 @@ class OutboxMessageQuerySet(models.QuerySet["OutboxMessage"]):
         )
 
     def troubled(self) -> OutboxMessageQuerySet:
-        """Deliveries that failed at least once and are not sent (coordinators' page)."""
+        """Deliveries that failed at least once and are not sent, or whose sending is
+        unconfirmed (coordinators' page)."""
         return self.filter(
-            status__in=[OutboxMessage.Status.FAILED, OutboxMessage.Status.DEAD]
+            status__in=[
+                OutboxMessage.Status.FAILED,
+                OutboxMessage.Status.DEAD,
+                OutboxMessage.Status.UNCERTAIN,
+            ]
         )
 
 
@@ -305,6 +310,11 @@ class OutboxMessage(TimeStampedModel):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed, will retry")
         DEAD = "dead", _("Given up")
+        # An attempt recorded before the network call and not concluded yet; if the
+        # worker died meanwhile, the sweep makes an e-mail UNCERTAIN (never resent on
+        # its own: the server may have accepted it) and retries a webhook.
+        SENDING = "sending", _("Being sent")
+        UNCERTAIN = "uncertain", _("Sent, unconfirmed")
 
     # The `event` of a daily digest e-mail (other e-mails carry their notification kind).
     DIGEST = "digest"
@@ -361,6 +371,11 @@ class OutboxMessage(TimeStampedModel):
     )
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # When the current (or last) attempt started, recorded before the network call.
+    attempt_started_at = models.DateTimeField(null=True, blank=True)
+    # E-mail: the Message-ID header, chosen once and kept on every attempt, so the
+    # receiving side can recognise a copy.
+    email_message_id = models.CharField(max_length=255, blank=True)
 
     objects = OutboxMessageQuerySet.as_manager()
 
@@ -377,6 +392,11 @@ class OutboxMessage(TimeStampedModel):
                 fields=["recipient", "event", "-created_at"],
                 condition=Q(channel="email"),
                 name="coordination_outbox_emails",
+            ),
+            models.Index(
+                fields=["attempt_started_at"],
+                condition=Q(status="sending"),
+                name="notifications_outbox_sending",
             ),
         ]
         constraints = [

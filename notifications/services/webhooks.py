@@ -1,5 +1,6 @@
 """Webhook subscriptions of partner systems: managing them, checking their URLs against
-private addresses (at subscription and at delivery time), signing and posting."""
+private addresses (at subscription and at delivery time, where the call then connects
+to the very address checked), signing and posting."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import http.client
 import ipaddress
 import json
 import socket
+import ssl
 import time
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -24,7 +26,7 @@ from coordination.exceptions import PermissionDenied, ValidationError
 from coordination.permissions import require_focal_point_of
 from notifications.models import Notification, OutboxMessage, WebhookSubscription
 
-from .errors import DeliveryError, PermanentDeliveryError, error_text
+from .errors import DeliveryError, PermanentDeliveryError
 from .outbox import focal_points_of, queue_notification
 
 if TYPE_CHECKING:
@@ -52,9 +54,11 @@ def _forbidden_address(address: str) -> bool:
     )
 
 
-def check_webhook_url(url: str) -> None:
-    """Refuse a URL that is not http(s) or whose host resolves to a forbidden address
-    (unless WEBHOOK_ALLOW_PRIVATE_TARGETS); raises ValidationError on `url`."""
+def resolve_webhook_url(url: str) -> tuple[str, int, list[str]]:
+    """Check a webhook URL and resolve its host once: (host, port, addresses). Refuses a
+    URL that is not http(s) or whose host resolves to any forbidden address (unless
+    WEBHOOK_ALLOW_PRIVATE_TARGETS); raises ValidationError on `url`. Delivery connects to
+    these very addresses, so a second answer of the DNS cannot redirect it."""
     parts = urlsplit(url or "")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationError({"url": [_("Enter an http:// or https:// address.")]})
@@ -69,19 +73,21 @@ def check_webhook_url(url: str) -> None:
             {"url": [_("The port of this address is invalid.")]}
         ) from None
     try:
-        addresses = {
-            info[4][0]
-            for info in socket.getaddrinfo(
-                parts.hostname, port, type=socket.SOCK_STREAM
+        addresses = list(
+            dict.fromkeys(
+                info[4][0]
+                for info in socket.getaddrinfo(
+                    parts.hostname, port, type=socket.SOCK_STREAM
+                )
             )
-        }
+        )
     except (socket.gaierror, UnicodeError, OSError):
-        raise ValidationError(
-            {"url": [_("The host of this address cannot be found.")]}
-        ) from None
-    if settings.WEBHOOK_ALLOW_PRIVATE_TARGETS:
-        return
-    if any(_forbidden_address(address) for address in addresses):
+        addresses = []
+    if not addresses:
+        raise ValidationError({"url": [_("The host of this address cannot be found.")]})
+    if not settings.WEBHOOK_ALLOW_PRIVATE_TARGETS and any(
+        _forbidden_address(address) for address in addresses
+    ):
         raise ValidationError(
             {
                 "url": [
@@ -92,6 +98,13 @@ def check_webhook_url(url: str) -> None:
                 ]
             }
         )
+    return parts.hostname, port, addresses
+
+
+def check_webhook_url(url: str) -> None:
+    """Refuse a URL that is not http(s) or whose host resolves to a forbidden address
+    (unless WEBHOOK_ALLOW_PRIVATE_TARGETS); raises ValidationError on `url`."""
+    resolve_webhook_url(url)
 
 
 # ---------------------------------------------------------------------------
@@ -224,29 +237,65 @@ def webhook_body(payload: dict) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def _connect_to(addresses: list[str]):
+    """A replacement for http.client's socket.create_connection that connects to the
+    checked addresses, whatever host it is given (the URL's, kept for the Host header
+    and for TLS: SNI and the certificate's name)."""
+
+    def create_connection(address, timeout=None, source_address=None, *args):
+        port = address[1]
+        error: OSError = OSError("no address")
+        for ip in addresses:
+            try:
+                return socket.create_connection((ip, port), timeout, source_address)
+            except TimeoutError:
+                raise
+            except OSError as exc:
+                error = exc
+        raise error
+
+    return create_connection
+
+
+def _sanitised(exc: Exception, timeout: float) -> str:
+    """What the focal point reads of a failed call: what went wrong, never an internal
+    address or a driver's message."""
+    if isinstance(exc, TimeoutError):
+        return _("No answer within %(seconds)s seconds.") % {"seconds": f"{timeout:g}"}
+    if isinstance(exc, ssl.SSLError | ssl.CertificateError):
+        return _("The secure connection to the receiver failed (TLS certificate).")
+    if isinstance(exc, http.client.HTTPException):
+        return _("The receiver's answer could not be read.")
+    return _("Could not connect to the receiver.")
+
+
 def post_webhook(message: OutboxMessage) -> tuple[int, int]:
     """POST one delivery; returns (status code, duration in ms) or raises DeliveryError.
-    The URL is checked again, and so is the address actually connected to (DNS
-    rebinding), with a short timeout so a slow receiver holds up nobody for long."""
+    The host is resolved once and checked, then the call connects to the checked
+    address (no DNS-rebinding window), with a short timeout so a slow receiver holds up
+    nobody for long. Errors are sanitised for the focal point's delivery log."""
     subscription = message.subscription
     if not subscription.is_active:
         raise PermanentDeliveryError(_("The webhook is disabled."))
     try:
-        check_webhook_url(subscription.url)
+        host, port, addresses = resolve_webhook_url(subscription.url)
     except ValidationError as exc:
         raise DeliveryError(" ".join(exc.message_dict.get("url", []))) from None
     parts = urlsplit(subscription.url)
-    https = parts.scheme == "https"
     connection_class = (
-        http.client.HTTPSConnection if https else http.client.HTTPConnection
+        http.client.HTTPSConnection
+        if parts.scheme == "https"
+        else http.client.HTTPConnection
     )
     timeout = settings.WEBHOOK_TIMEOUT
-    connection = connection_class(parts.hostname, parts.port, timeout=timeout)
+    connection = connection_class(host, port, timeout=timeout)
+    connection._create_connection = _connect_to(addresses)
     body = webhook_body(message.payload)
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
         "X-Tansiq-Event": message.event,
+        # Stable across retries: receivers deduplicate on it.
         "X-Tansiq-Delivery": str(message.payload.get("id", message.pk)),
         "X-Tansiq-Signature": sign(body, subscription.secret),
     }
@@ -259,25 +308,12 @@ def post_webhook(message: OutboxMessage) -> tuple[int, int]:
         return int((time.monotonic() - started) * 1000)
 
     try:
-        connection.connect()
-        peer = connection.sock.getpeername()[0]
-        if not settings.WEBHOOK_ALLOW_PRIVATE_TARGETS and _forbidden_address(peer):
-            raise DeliveryError(
-                _("The address resolved to a private network."), duration_ms=elapsed()
-            )
         connection.request("POST", path, body=body, headers=headers)
         response = connection.getresponse()
         response.read(65536)  # the body is not kept
         status = response.status
-    except DeliveryError:
-        raise
-    except TimeoutError:
-        raise DeliveryError(
-            _("No answer within %(seconds)s seconds.") % {"seconds": timeout},
-            duration_ms=elapsed(),
-        ) from None
     except (OSError, http.client.HTTPException) as exc:
-        raise DeliveryError(error_text(exc), duration_ms=elapsed()) from None
+        raise DeliveryError(_sanitised(exc, timeout), duration_ms=elapsed()) from None
     finally:
         connection.close()
     duration = elapsed()
@@ -297,6 +333,7 @@ __all__ = [
     "post_webhook",
     "record_webhook_failure",
     "require_webhook_manager",
+    "resolve_webhook_url",
     "sign",
     "update_webhook_subscription",
     "webhook_body",
