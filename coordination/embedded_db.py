@@ -13,6 +13,8 @@ import warnings
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent.parent / ".data" / "postgres"
+# The application's login on the embedded server (coordination/settings.py uses it).
+RUNTIME_ROLE = "tansiq_app"
 # pgserver's platformdirs warns when XDG_RUNTIME_DIR is unset (su, CI, containers); the
 # fallback it takes is fine.
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
@@ -24,8 +26,13 @@ def start() -> str:
 
     DATA.parent.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(DATA, cleanup_mode=None)  # keep running after we exit
-    server.psql("select 1;")
-    return f"postgres://postgres@/postgres?host={DATA}"
+    # Two roles (settings.DATABASE_URL): the superuser owns the tables and runs
+    # `migrate`, RUNTIME_ROLE runs the application; `migrate` grants it its rights.
+    server.psql(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = "
+        f"'{RUNTIME_ROLE}') THEN CREATE ROLE {RUNTIME_ROLE} LOGIN; END IF; END $$;"
+    )
+    return f"postgres://{RUNTIME_ROLE}@/postgres?host={DATA}"
 
 
 def stop() -> None:
