@@ -26,13 +26,16 @@ RUN SECRET_KEY=build-only-not-secret DATABASE_URL=postgres://build@localhost/bui
 USER tansiq
 EXPOSE 8000
 
-# Healthy when gunicorn answers HTTP below 500 for the first allowed host (the proxy
-# header avoids the HTTPS redirect; a database outage makes the home page fail).
+# Healthy when /health/ready answers 200: PostgreSQL, Redis and the broker answer within
+# their budget and every migration is applied (503 otherwise; coordination/health.py).
+# The first allowed host is sent as Host; /health/ is exempt from the HTTPS redirect.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD \
-    python -c "import http.client, os, sys; host = os.environ.get('ALLOWED_HOSTS', 'localhost').split(',')[0].strip().lstrip('.*') or 'localhost'; c = http.client.HTTPConnection('127.0.0.1', 8000, timeout=4); c.request('GET', '/', headers={'Host': host, 'X-Forwarded-Proto': 'https'}); sys.exit(c.getresponse().status >= 500)"
+    python -c "import http.client, os, sys; host = os.environ.get('ALLOWED_HOSTS', 'localhost').split(',')[0].strip().lstrip('.*') or 'localhost'; c = http.client.HTTPConnection('127.0.0.1', 8000, timeout=4); c.request('GET', '/health/ready', headers={'Host': host}); sys.exit(c.getresponse().status != 200)"
 
 # 3 processes x 4 threads per container: requests mostly wait on PostgreSQL, and more
 # capacity comes from more containers (docker-compose up --scale web=N). Tune it with
 # GUNICORN_CMD_ARGS in .env, e.g. GUNICORN_CMD_ARGS="--bind 0.0.0.0:8000 --workers 5".
-ENV GUNICORN_CMD_ARGS="--bind 0.0.0.0:8000 --workers 3 --threads 4 --timeout 60 --max-requests 2000 --max-requests-jitter 200 --access-logfile -"
+# No gunicorn access log: it would print query strings; Tansiq logs each request itself
+# (a JSON line with the path, status, duration and request id; coordination/observability.py).
+ENV GUNICORN_CMD_ARGS="--bind 0.0.0.0:8000 --workers 3 --threads 4 --timeout 60 --max-requests 2000 --max-requests-jitter 200"
 CMD ["gunicorn", "coordination.wsgi"]

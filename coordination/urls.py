@@ -6,13 +6,19 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from coordination import health, metrics
 from dashboards.urls import public_urlpatterns as public_stats_urlpatterns
+from notifications.services.backlog import outbox_gauges
 from organisations.urls import public_urlpatterns, service_urlpatterns
 
 # The admin signs in through allauth (rate limits, MFA).
 admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
+    # Operations: health checks (no sign-in, plain HTTP) and metrics (bearer token).
+    path("health/live", health.live, name="health_live"),
+    path("health/ready", health.ready, name="health_ready"),
+    path("metrics", metrics.metrics, {"providers": [outbox_gauges]}, name="metrics"),
     path("", include("coordination.app_urls")),
     path("organisations/", include("organisations.urls")),
     path("services/", include((service_urlpatterns, "services"))),

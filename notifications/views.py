@@ -4,6 +4,7 @@ Views handle HTTP; services decide."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -30,6 +31,9 @@ from .models import (
     OutboxMessage,
     WebhookSubscription,
 )
+from .services.backlog import stale_pending_deliveries
+
+STALE_SHOWN = 50  # pending deliveries listed on the failed-deliveries page
 
 
 # ---------------------------------------------------------------------------
@@ -278,6 +282,7 @@ class FailedDeliveryListView(LoginRequiredMixin, VisibleToUserMixin, FilterView)
             ("", _("All")),
             (OutboxMessage.Status.FAILED, OutboxMessage.Status.FAILED.label),
             (OutboxMessage.Status.DEAD, OutboxMessage.Status.DEAD.label),
+            (OutboxMessage.Status.UNCERTAIN, OutboxMessage.Status.UNCERTAIN.label),
         ]
         del filterset.form.fields["updated_since"]
         return filterset
@@ -289,7 +294,16 @@ class FailedDeliveryListView(LoginRequiredMixin, VisibleToUserMixin, FilterView)
             **dict(WebhookSubscription.Event.choices),
             OutboxMessage.DIGEST: _("Daily digest"),
         }
-        for message in context["object_list"]:
+        # Deliveries nobody is taking (the worker or its scheduler is down), with age.
+        stale = stale_pending_deliveries().select_related("organisation")
+        context["stale_pending"] = list(stale[:STALE_SHOWN])
+        context["stale_pending_count"] = (
+            stale.count()
+            if len(context["stale_pending"]) == STALE_SHOWN
+            else len(context["stale_pending"])
+        )
+        context["pending_alert_minutes"] = settings.NOTIFICATION_PENDING_ALERT_MINUTES
+        for message in [*context["object_list"], *context["stale_pending"]]:
             message.event_label = labels.get(message.event, message.event)
         return context
 

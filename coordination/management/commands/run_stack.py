@@ -1,16 +1,20 @@
-"""Run the development stack: web server, Celery worker and beat; Ctrl-C stops them all."""
+"""Run the development stack: web server, Celery worker and beat, supervised (each is
+checked at start and restarted when it dies); Ctrl-C stops them all."""
 
 from __future__ import annotations
 
-import contextlib
+import glob
 import os
 import signal
-import subprocess
+import socket
 import sys
-import time
+import urllib.request
+from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+
+from coordination.supervisor import Child, GiveUp, Supervisor
 
 DEMO_ACCOUNTS = [
     ("coordinator@example.org", "coordinator"),
@@ -22,68 +26,140 @@ DEMO_ACCOUNTS = [
     ("worker.c@example.org", "caseworker, organisation C"),
 ]
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+WORKER_NODE = "tansiq-dev@%h"
 
 
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def prepare_data_dir() -> None:
+    """Create the folders the children write to: beat's schedule file (it dies at start
+    when its folder is missing) and the filesystem broker's queues."""
+    Path(settings.CELERY_BEAT_SCHEDULE_FILENAME).parent.mkdir(
+        parents=True, exist_ok=True
+    )
+    if not settings.REDIS_URL:
+        for folder in ("queue", "processed", "control"):
+            (settings.DATA_DIR / "broker" / folder).mkdir(parents=True, exist_ok=True)
+
+
+def beat_child(python: str = sys.executable) -> Child:
+    """Celery beat, up once it has written its schedule file (since it started)."""
+    schedule = settings.CELERY_BEAT_SCHEDULE_FILENAME
+
+    def wrote_schedule() -> bool:
+        files = glob.glob(glob.escape(schedule) + "*")  # shelve may add a suffix
+        return any(os.path.getmtime(f) >= child.started_wall - 1 for f in files)
+
+    child = Child(
+        "beat",
+        [
+            python,
+            "-m",
+            "celery",
+            "-A",
+            "coordination",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--schedule",
+            schedule,
+        ],
+        ready=wrote_schedule,
+    )
+    return child
+
+
+def worker_child(python: str = sys.executable) -> Child:
+    """A Celery worker on the platform's queue, up once it answers a ping."""
+    node = WORKER_NODE.replace("%h", socket.gethostname())
+
+    def pings() -> bool:
+        from coordination.celery import app
+
+        return bool(app.control.ping(destination=[node], timeout=1.0))
+
+    return Child(
+        "worker",
+        [
+            python,
+            "-m",
+            "celery",
+            "-A",
+            "coordination",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "2",
+            "-n",
+            WORKER_NODE,
+            "-Q",
+            settings.CELERY_TASK_DEFAULT_QUEUE,
+        ],
+        ready=pings,
+    )
+
+
+def web_child(host: str, port: str, python: str = sys.executable) -> Child:
+    """The development web server, up once /health/live answers 200."""
+    local = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    local = f"[{local.strip('[]')}]" if ":" in local else local
+
+    def answers() -> bool:
+        url = f"http://{local}:{port}/health/live"
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+
+    return Child(
+        "web",
+        [python, "manage.py", "runserver", f"{host}:{port}", "--noreload"],
+        ready=answers,
+    )
+
+
 class Command(BaseCommand):
-    help = "Start the web server, a Celery worker and its beat scheduler together."
+    help = (
+        "Start the web server, a Celery worker and its beat scheduler together, "
+        "restart one that dies, and stop everything if one keeps dying."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", default="8000")
+        parser.add_argument(
+            "--max-restarts",
+            type=int,
+            default=3,
+            help="Deaths in a row after which the stack stops (exit code 1).",
+        )
 
-    def handle(self, *args, host, port, **options):
-        if not settings.REDIS_URL:
-            for folder in ("queue", "processed"):
-                (settings.DATA_DIR / "broker" / folder).mkdir(
-                    parents=True, exist_ok=True
-                )
-        python = sys.executable
-        commands = {
-            "web": [python, "manage.py", "runserver", f"{host}:{port}", "--noreload"],
-            "worker": [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "coordination",
-                "worker",
-                "--beat",
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                "2",
-                "-Q",
-                settings.CELERY_TASK_DEFAULT_QUEUE,
-                "--schedule",
-                settings.CELERY_BEAT_SCHEDULE_FILENAME,
-            ],
-        }
-        # Ctrl-C, SIGTERM and a closed terminal (SIGHUP) all stop the stack. The children
-        # run in sessions of their own, so only this process receives them and stops the
-        # children in order (celery finishes its running tasks first).
-        for sig in STOP_SIGNALS:
-            signal.signal(sig, _interrupt)
-        processes: dict[str, subprocess.Popen] = {}
+    def handle(self, *args, host, port, max_restarts, **options):
+        prepare_data_dir()
+        supervisor = Supervisor(
+            [web_child(host, port), worker_child(), beat_child()],
+            out=self.stdout,
+            max_restarts=max_restarts,
+        )
+        # Ctrl-C, SIGTERM and a closed terminal (SIGHUP) all stop the stack.
+        previous = {sig: signal.signal(sig, _interrupt) for sig in STOP_SIGNALS}
+        failed = False
         try:
-            for name, cmd in commands.items():
-                processes[name] = subprocess.Popen(cmd, start_new_session=True)
             self.stdout.write(self.banner(host, port))
-            while all(proc.poll() is None for proc in processes.values()):
-                time.sleep(0.5)
-            failed = [
-                name for name, proc in processes.items() if proc.poll() is not None
-            ]
-            self.stderr.write(f"{', '.join(failed)} stopped; stopping the rest.")
+            supervisor.run()
+        except GiveUp:
+            failed = True
         except KeyboardInterrupt:
             self.stdout.write(
                 "\nStopping the web server, the worker and its scheduler…"
             )
         finally:
-            self.stop(processes)
+            for sig in STOP_SIGNALS:  # a second Ctrl-C must not cut this short
+                signal.signal(sig, signal.SIG_IGN)
+            supervisor.stop_all()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
         embedded = str(settings.EMBEDDED_PG_DIR) in settings.DATABASE_URL
         self.stdout.write(
             "Stopped. The embedded PostgreSQL keeps running for next time "
@@ -91,23 +167,8 @@ class Command(BaseCommand):
             if embedded
             else "Stopped."
         )
-
-    def stop(self, processes: dict[str, subprocess.Popen]) -> None:
-        """SIGTERM each child, wait up to 15 s, then SIGKILL what is left of its group."""
-        for sig in STOP_SIGNALS:
-            signal.signal(
-                sig, signal.SIG_IGN
-            )  # a second Ctrl-C must not cut this short
-        for proc in processes.values():
-            if proc.poll() is None:
-                proc.terminate()  # celery stops its pool and beat by itself
-        deadline = time.monotonic() + 15
-        for proc in processes.values():
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        if failed:
+            raise CommandError("A process kept dying: the stack was stopped.")
 
     def banner(self, host: str, port: str) -> str:
         """The URL, the demo accounts, the broker and how to stop."""
