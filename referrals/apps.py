@@ -9,4 +9,6 @@ class ReferralsConfig(AppConfig):
     verbose_name = _("Beneficiaries and referrals")
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the deployment check of the keys)
+        from . import checks  # registers the checks of the keys
+
+        checks.warn_at_startup()
