@@ -7,11 +7,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run test test-unit test-browser bench fmt lint migrations-check schema-check messages \
-	compilemessages check install db env
+	compilemessages check install db env lock audit
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.txt
 	@touch $@
 
 install: $(VENV)/.installed
@@ -22,6 +22,7 @@ install: $(VENV)/.installed
 	     -e "s|^DEBUG=.*|DEBUG=true|" -e "s|^TANSIQ_REQUIRE_MFA=.*|TANSIQ_REQUIRE_MFA=false|" \
 	     -e "s|^BENEFICIARY_KEYS=.*|BENEFICIARY_KEYS=$$($(PYTHON) -c 'import base64, secrets; print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())')|" \
 	     -e "s|^BENEFICIARY_HASH_KEY=.*|BENEFICIARY_HASH_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(40))')|" \
+	     -e "s|^MFA_KEYS=.*|MFA_KEYS=$$($(PYTHON) -c 'import base64, secrets; print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())')|" \
 	     .env.example > .env
 	@echo "Created .env for development (edit it to configure Tansiq)."
 
@@ -34,6 +35,9 @@ env: .env
 	@grep -q '^BENEFICIARY_HASH_KEY=.' .env || { sed -i '/^BENEFICIARY_HASH_KEY=/d' .env; \
 	  echo "BENEFICIARY_HASH_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(40))')" >> .env; \
 	  echo "Added BENEFICIARY_HASH_KEY to .env."; }
+	@grep -q '^MFA_KEYS=.' .env || { sed -i '/^MFA_KEYS=/d' .env; \
+	  echo "MFA_KEYS=$$($(PYTHON) -c 'import base64, secrets; print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())')" >> .env; \
+	  echo "Added MFA_KEYS to .env."; }
 
 # Starts the embedded PostgreSQL unless DATABASE_URL is set (environment or .env).
 db: install env
@@ -84,4 +88,18 @@ messages: install env
 	$(PY) manage.py makemessages $$($(PY) -c "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'coordination.settings'); django.setup(); from django.conf import settings; print(' '.join('-l ' + code for code, _ in settings.LANGUAGES))") --no-obsolete --no-location \
 		--ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*' --ignore 'bench/*' --ignore '.data/*'
 
-check: lint migrations-check schema-check
+check: lint migrations-check schema-check audit
+
+# requirements*.txt compiled from requirements*.in with every package's hashes (all its
+# wheels, whatever the platform). Add or bump a line in a .in file, then run this.
+PIP_COMPILE = $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links
+lock: install
+	$(PIP_COMPILE) --output-file=requirements.txt requirements.in
+	$(PIP_COMPILE) --output-file=requirements-dev.txt requirements-dev.in
+
+# Known vulnerabilities in the locked requirements (PyPI's advisory data through
+# pip-audit). Fails on a vulnerability; when the service cannot be reached it says so
+# loudly and does not fail (an audit that did not run is never reported as passed).
+audit: install
+	@$(PY) -m coordination.audit requirements.txt requirements-dev.txt

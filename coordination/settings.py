@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import sys
 from pathlib import Path
 
 import environ
@@ -9,6 +11,9 @@ from csp.constants import NONE, SELF
 from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from coordination.error_reports import init_error_reports
+from coordination.observability import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Where `make run`/`make test` keep the embedded PostgreSQL and the serverless broker.
@@ -56,11 +61,14 @@ INSTALLED_APPS = [
     "referrals",
     "dashboards",
     "demo",
+    "audit",
 ]
 
 MIDDLEWARE = [
+    "coordination.observability.RequestIdMiddleware",  # request id, log line, latency
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "coordination.db_unavailable.DatabaseUnavailableMiddleware",  # 503, not a hang
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -72,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "organisations.middleware.SessionTimeoutMiddleware",
     "organisations.middleware.RequireMFAMiddleware",
     "pghistory.middleware.HistoryMiddleware",
 ]
@@ -102,31 +111,101 @@ TEMPLATES = [
 # Database: PostgreSQL only. Without DATABASE_URL, the embedded server that
 # `make run` / `make test` start (pgserver) in .data/postgres.
 # ---------------------------------------------------------------------------
-DATABASE_URL = env.str("DATABASE_URL", default="") or (
-    f"postgres://postgres@/postgres?host={EMBEDDED_PG_DIR}"
+# Two roles (README "Database roles and audit trail"): DATABASE_URL is the application's
+# runtime role, which owns nothing and may only append to the audit tables;
+# DATABASE_MIGRATE_URL the owner that runs OWNER_COMMANDS and the test suite (it creates
+# databases). Without DATABASE_MIGRATE_URL one login does both. The embedded server has
+# both: its superuser owns, `tansiq_app` runs the application.
+_EMBEDDED = f"postgres://{{}}@/postgres?host={EMBEDDED_PG_DIR}"
+DATABASE_URL = env.str("DATABASE_URL", default="")
+DATABASE_MIGRATE_URL = env.str("DATABASE_MIGRATE_URL", default="") or (
+    DATABASE_URL or _EMBEDDED.format("postgres")
 )
-DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+DATABASE_URL = DATABASE_URL or _EMBEDDED.format("tansiq_app")
+OWNER_COMMANDS = frozenset({"migrate", "setup_db_roles", "seed_demo"})
+_AS_OWNER = (
+    "pytest" in sys.modules  # the suite creates its test database
+    or Path(sys.argv[0]).parent.name == "bench"  # `python -m bench` loads by COPY
+    or (
+        Path(sys.argv[0]).name in ("manage.py", "django-admin")
+        and sys.argv[1:2] != []
+        and sys.argv[1] in OWNER_COMMANDS
+    )
+)
+DATABASES = {
+    "default": env.db_url_config(DATABASE_MIGRATE_URL if _AS_OWNER else DATABASE_URL)
+}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured(
         "Tansiq runs on PostgreSQL only: set a postgres:// DATABASE_URL."
     )
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Timeouts (seconds): a server that accepts TCP and never answers fails a request within
+# DATABASE_CONNECT_TIMEOUT (a 503 page, coordination/db_unavailable.py), and no query
+# runs longer than the statement timeout of its process: the web's, the worker's
+# (imports take longer), none for management commands (`migrate` is never cut). 0: none.
+DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+DATABASE_STATEMENT_TIMEOUT = env.float("DATABASE_STATEMENT_TIMEOUT", default=30)
+DATABASE_WORKER_STATEMENT_TIMEOUT = env.float(
+    "DATABASE_WORKER_STATEMENT_TIMEOUT", default=600
+)
+_program = Path(sys.argv[0] if sys.argv else "")
+if _program.stem == "celery" or _program.parent.name == "celery":  # `python -m celery`
+    _statement_timeout = DATABASE_WORKER_STATEMENT_TIMEOUT
+elif (
+    _program.name in ("manage.py", "django-admin") and sys.argv[1:2] != ["runserver"]
+) or _program.parent.name == "bench":
+    _statement_timeout = 0.0
+else:
+    _statement_timeout = DATABASE_STATEMENT_TIMEOUT
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})  # URL parameters win
+_db_options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+# Over TCP a dead peer is noticed in about a minute, not the kernel's two hours.
+_db_options.setdefault("keepalives", 1)
+_db_options.setdefault("keepalives_idle", 30)
+_db_options.setdefault("keepalives_interval", 10)
+_db_options.setdefault("keepalives_count", 3)
+_db_options.setdefault("tcp_user_timeout", 60_000)  # ms unacknowledged
+if _statement_timeout > 0:
+    _db_options["options"] = (
+        f"{_db_options.get('options', '')} "
+        f"-c statement_timeout={int(_statement_timeout * 1000)}"
+    ).strip()
 
 # ---------------------------------------------------------------------------
 # Redis (cache, Celery broker). Without REDIS_URL: a per-process cache and
 # Kombu's filesystem broker, which needs no server (development only).
 # ---------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# Seconds to open a connection to Redis and to wait for an answer (cache and broker).
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=1.0)
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=3.0)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # RedisCache that keeps working while Redis is down (coordination/cache.py):
+            # a per-process memory cache stands in, so reads miss and rate limits count
+            # locally instead of every request failing.
+            "BACKEND": "coordination.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="tansiq"),
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+                "RETRY_AFTER": 5,  # seconds Redis is left alone after a failure
+            },
         }
     }
     CELERY_BROKER_URL = REDIS_URL
+    # Publishing is bounded: one connection attempt within the timeouts, no retry in the
+    # request (the outbox sweep delivers what could not be published).
+    CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+        "socket_timeout": REDIS_SOCKET_TIMEOUT,
+        "max_retries": 0,
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_BROKER_URL = "filesystem://"
@@ -147,6 +226,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers log through LOGGING too
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Sessions stay in the database until cleared; clear the expired ones daily.
@@ -201,10 +281,35 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 # the page waits; larger ones go to a worker and the page shows their progress.
 # ---------------------------------------------------------------------------
 INTERVENTION_IMPORT_SYNC_ROWS = env.int("INTERVENTION_IMPORT_SYNC_ROWS", default=2000)
+# A file larger than this goes to the worker unread, whatever its rows: the web process
+# never parses a big file (its rows are counted by the worker).
+INTERVENTION_IMPORT_SYNC_BYTES = env.int(
+    "INTERVENTION_IMPORT_SYNC_BYTES", default=1024 * 1024
+)
+# Uploads larger than this are refused before they are read (the request's body too).
+INTERVENTION_IMPORT_MAX_UPLOAD_BYTES = env.int(
+    "INTERVENTION_IMPORT_MAX_UPLOAD_BYTES", default=100 * 1024 * 1024
+)
 # An XLSX is a zip: refused before reading when its parts would expand past this many
-# bytes (the shared strings are held in memory whole; a zip bomb must not get there).
+# bytes, when its sheets hold more cells, or when its shared-strings table (which
+# openpyxl holds in memory whole) has more strings or bytes than this.
 INTERVENTION_IMPORT_MAX_UNCOMPRESSED_BYTES = env.int(
-    "INTERVENTION_IMPORT_MAX_UNCOMPRESSED_BYTES", default=50 * 1024 * 1024
+    "INTERVENTION_IMPORT_MAX_UNCOMPRESSED_BYTES", default=200 * 1024 * 1024
+)
+INTERVENTION_IMPORT_MAX_CELLS = env.int(
+    "INTERVENTION_IMPORT_MAX_CELLS", default=5_000_000
+)
+INTERVENTION_IMPORT_MAX_SHARED_STRINGS = env.int(
+    "INTERVENTION_IMPORT_MAX_SHARED_STRINGS", default=500_000
+)
+INTERVENTION_IMPORT_MAX_SHARED_STRINGS_BYTES = env.int(
+    "INTERVENTION_IMPORT_MAX_SHARED_STRINGS_BYTES", default=20 * 1024 * 1024
+)
+# Any file: at most this many data rows, and a CSV line (or field) of at most this many
+# characters.
+INTERVENTION_IMPORT_MAX_ROWS = env.int("INTERVENTION_IMPORT_MAX_ROWS", default=500_000)
+INTERVENTION_IMPORT_MAX_LINE_CHARS = env.int(
+    "INTERVENTION_IMPORT_MAX_LINE_CHARS", default=65_536
 )
 
 # ---------------------------------------------------------------------------
@@ -227,6 +332,14 @@ WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", defau
 # Webhooks may not call private, loopback or link-local addresses (SSRF) unless this is
 # set (tests use loopback receivers; a deployment with partners on its LAN may need it).
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
+# Pending deliveries not tried after this long are listed to coordinators (no worker?).
+NOTIFICATION_PENDING_ALERT_MINUTES = env.int(
+    "NOTIFICATION_PENDING_ALERT_MINUTES", default=15
+)
+# An attempt with no recorded outcome after this long (the worker died while sending):
+# an e-mail is marked "sent, unconfirmed" and never resent automatically (a coordinator
+# may resend it, same Message-ID); a webhook is retried (same X-Tansiq-Delivery id).
+OUTBOX_SENDING_STALE_SECONDS = env.int("OUTBOX_SENDING_STALE_SECONDS", default=900)
 
 # ---------------------------------------------------------------------------
 # Accounts (django-allauth): e-mail login, verified addresses, MFA, no open sign-up
@@ -257,7 +370,11 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = env.str(
     "ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="https"
 )
 ACCOUNT_RATE_LIMITS = {
-    # allauth's defaults, written out so they are visible and tunable.
+    # allauth's defaults, written out so they are visible and tunable. Failed logins are
+    # limited per client address (behind the trusted proxies) and per account: ten
+    # failures a minute from one address block that address only; five in five minutes
+    # on one account block that account from everywhere. Counted in the cache; while
+    # Redis is down, per process in memory (coordination/cache.py), never unlimited.
     "login_failed": "10/m/ip,5/5m/key",
     "login": "30/m/ip",
     "reset_password": "20/m/ip,5/m/key",
@@ -266,6 +383,11 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Tansiq"
+# TOTP secrets and recovery seeds are encrypted at rest with these Fernet keys (first
+# encrypts, all decrypt: rotation with `manage.py rotate_mfa_keys`). Empty keys are
+# refused by `check --deploy`; `make env` generates one for development.
+MFA_ADAPTER = "organisations.mfa.MFAAdapter"
+MFA_KEYS = env.list("MFA_KEYS", default=[])
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 # Coordinators and focal points cannot use the platform until MFA is set up.
@@ -273,6 +395,13 @@ LOGIN_REDIRECT_URL = "home"
 # newcomer can try every role; it is on by default and must stay on in production.
 TANSIQ_REQUIRE_MFA = env.bool("TANSIQ_REQUIRE_MFA", default=True)
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
+# A signed-in session ends after this many seconds without a request (idle) and this many
+# seconds after sign-in whatever the activity (absolute); organisations.middleware.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=8 * 3600)
+SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=24 * 3600)
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
+# API tokens expire this many days after creation or renewal.
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=365)
 
 # ---------------------------------------------------------------------------
 # E-mail
@@ -282,6 +411,8 @@ DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Tansiq <no-reply@tansiq.invalid>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Seconds an SMTP connect, read or write may take (a silent server blocks no worker).
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
 
 # ---------------------------------------------------------------------------
 # Languages and time
@@ -326,14 +457,29 @@ STORAGES = {
 # Security (production defaults follow DEBUG; each can be set on its own)
 # ---------------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Reverse proxies in front of the web containers (coordination/client_ip.py): how many
+# append the client's address to X-Forwarded-For (0: none, the address is REMOTE_ADDR and
+# the header is ignored) and, optionally, their addresses or networks (the header is then
+# believed only from them). API throttles, login rate limits and logs use that address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_PROXIES = [
+    p.strip() for p in env.list("TRUSTED_PROXIES", default=[]) if p.strip()
+]
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_error}") from None
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^health/"]  # container checks speak plain HTTP
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
     "SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True
 )
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+# Preload lists are hard to leave: opt in only when every subdomain is HTTPS for good.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
@@ -367,10 +513,13 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "coordination.drf.exception_handler",
+    # DRF's throttles identifying clients with coordination/client_ip.py and failing
+    # open on cache errors; NUM_PROXIES makes DRF's own classes agree.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "coordination.throttling.AnonRateThrottle",
+        "coordination.throttling.UserRateThrottle",
     ],
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
         "user": env.str("API_THROTTLE_USER", default="1200/minute"),
@@ -378,6 +527,8 @@ REST_FRAMEWORK = {
     "DEFAULT_VERSIONING_CLASS": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# The schema and its docs are for signed-in users and tokens unless this is true.
+API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tansiq API",
     "DESCRIPTION": "Coordination of emergency interventions for migrants in vulnerable situations.",
@@ -397,7 +548,12 @@ SPECTACULAR_SETTINGS = {
         "ServiceStatusEnum": "organisations.models.Service.Status",
         "WGSSAnswerEnum": "referrals.models.WGSSAnswer",
         "ReferralPriorityEnum": "referrals.models.Referral.Priority",
+        "ReferralStatusEnum": "referrals.models.Referral.Status",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "coordination.drf.document_not_found",  # 404 for a bad ?page= or ?format=
+    ],
 }
 
 # ---------------------------------------------------------------------------
@@ -406,15 +562,15 @@ SPECTACULAR_SETTINGS = {
 PGHISTORY_APPEND_ONLY = True  # the application cannot rewrite history
 
 # ---------------------------------------------------------------------------
-# Logging: never personal data (identity fields are not logged anywhere)
+# Operations (README "Operations"), never personal data: JSON log lines with a request
+# id (plain lines with DEBUG), health checks, /metrics behind a token, error reports.
 # ---------------------------------------------------------------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+LOGGING = logging_config(
+    log_format=env.str("LOG_FORMAT", default="plain" if DEBUG else "json"),
+    level=env.str("LOG_LEVEL", default="INFO"),
+)
+HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=2.0)  # s per check
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")  # empty: /metrics is a 404
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    init_error_reports(SENTRY_DSN, environment=env("SENTRY_ENVIRONMENT", default=""))
