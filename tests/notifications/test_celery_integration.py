@@ -8,6 +8,7 @@ tests skip, except under CI=true, where they fail."""
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 import uuid
@@ -121,6 +122,8 @@ def test_a_committed_notification_is_delivered_by_the_worker(
 def test_with_the_broker_down_at_commit_the_sweep_delivers_exactly_once(
     celery_queue, org_a, focal_a, worker_a, coordinator, caplog
 ):
+    # An earlier test's worker may leave the root logger above WARNING.
+    caplog.set_level(logging.WARNING)
     point_broker_at(CLOSED_PORT)
     with transaction.atomic():
         queue_notification(
@@ -186,7 +189,9 @@ def test_a_failing_webhook_does_not_hold_up_another(
             )
 
     assert signature_is_valid(request, healthy_secret)
-    assert slow_then.status == "pending"
+    # Read while its receiver kept the worker waiting: claimed ("sending") or not yet
+    # picked up, never locked by an open transaction.
+    assert slow_then.status in ("pending", "sending")
     slow_row = OutboxMessage.objects.get(subscription=subscriptions["slow"])
     broken_row = OutboxMessage.objects.get(subscription=subscriptions["broken"])
     assert slow_row.status == "failed"
