@@ -46,7 +46,7 @@ def docs_page(view):
         if (
             not settings.API_DOCS_PUBLIC
             and not request.user.is_authenticated
-            and "HTTP_AUTHORIZATION" not in request.META
+            and "authorization" not in request.headers
         ):
             return redirect_to_login(request.get_full_path())
         return view(request, *args, **kwargs)
