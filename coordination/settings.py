@@ -480,6 +480,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
 )
 # Preload lists are hard to leave: opt in only when every subdomain is HTTPS for good.
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Off on purpose (above): Django's reminder to turn it on is not a deployment defect.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
