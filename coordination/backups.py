@@ -127,11 +127,7 @@ class Target:
 def source_target(database_url: str = "") -> Target:
     """The database to back up: the URL given, else DATABASE_MIGRATE_URL (the owner
     role, which can read every table), else the application's default database."""
-    url = (
-        database_url
-        or getattr(settings, "DATABASE_MIGRATE_URL", "")
-        or os.environ.get("DATABASE_MIGRATE_URL", "")
-    )
+    url = database_url or getattr(settings, "DATABASE_MIGRATE_URL", "")
     if url:
         return Target.from_url(url)
     from django.db import connections

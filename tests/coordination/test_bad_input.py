@@ -225,7 +225,9 @@ def test_a_date_of_birth_is_never_in_the_future():
 
 
 @pytest.mark.parametrize("born", ["1899-12-31", "1850-06-01", "0001-01-01"])
-def test_the_api_refuses_a_date_of_birth_before_1900(api_as, worker_a, english, born):
+def test_the_api_refuses_a_date_of_birth_before_1900(api_as, worker_a, born):
+    worker_a.language = "en"  # the API answers in the user's language
+    worker_a.save(update_fields=["language"])
     response = api_as(worker_a).post(
         reverse("api:beneficiary-list"),
         {**BENEFICIARY, "date_of_birth": born},
