@@ -303,6 +303,21 @@ class ReferralEvent(models.Model):
         OVERDUE = "overdue", _("deadline passed")
         CONSENT_WITHDRAWN = "consent_withdrawn", _("consent withdrawn")
         FEEDBACK = "feedback", _("feedback")
+        # Issue 16: the slip shared off the platform, the follow-through and the
+        # person's own feedback.
+        SHARED = "shared", _("slip shared")
+        FOLLOW_UP_DUE = "follow_up_due", _("follow-up requested")
+        FOLLOW_UP = "follow_up", _("follow-up answered")
+        PERSON_FEEDBACK = "person_feedback", _("feedback from the person")
+
+    class Channel(models.TextChoices):
+        """How a slip left the platform (the timeline keeps the channel, never the
+        text)."""
+
+        WHATSAPP = "whatsapp", _("WhatsApp")
+        SMS = "sms", _("SMS")
+        PRINT = "print", _("printed")
+        PDF = "pdf", _("PDF downloaded")
 
     referral = models.ForeignKey(
         Referral,
@@ -329,6 +344,12 @@ class ReferralEvent(models.Model):
     )
     at = models.DateTimeField(_("when"), default=timezone.now)
     note = models.TextField(_("note"), max_length=4000, blank=True)
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, blank=True
+    )
+    # An answer given by the receiving service through the slip's one-time link
+    # (no account, so no actor): shown as "receiving service (link)".
+    via_link = models.BooleanField(_("through the confirmation link"), default=False)
 
     class Meta:
         ordering = ["at", "id"]
