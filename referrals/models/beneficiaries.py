@@ -372,6 +372,14 @@ class Consent(TimeStampedModel):
         SELF = "self", _("the person")
         CAREGIVER = "caregiver", _("a caregiver")
 
+    class SlipIdentity(models.TextChoices):
+        """How much of the person's identity the referral slip (and the texts shared
+        by WhatsApp or SMS) may carry: the code only unless the person agreed to more."""
+
+        NONE = "none", _("referral code only")
+        INITIALS = "initials", _("initials")
+        FIRST_NAME = "first_name", _("first name")
+
     class LegalBasis(models.TextChoices):
         CONSENT = "consent", _("consent")
         VITAL_INTEREST = "vital_interest", _("vital interest")
@@ -396,6 +404,15 @@ class Consent(TimeStampedModel):
         max_length=2000,
         help_text=_(
             "What the person agreed to share, e.g. name, phone, medical needs."
+        ),
+    )
+    slip_identity = models.CharField(
+        _("identity on the referral slip"),
+        max_length=12,
+        choices=SlipIdentity.choices,
+        default=SlipIdentity.NONE,
+        help_text=_(
+            "What the slip the person carries may show besides the referral code."
         ),
     )
     legal_basis = models.CharField(
