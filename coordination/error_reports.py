@@ -1,7 +1,7 @@
 """Errors reported to a Sentry-compatible service when SENTRY_DSN is set, with nothing
 personal in them.
 
-sentry-sdk with its Django and Celery integrations, `send_default_pii=False`, no request
+sentry-sdk with its Django and Celery integrations, no default PII collection (sentry-sdk's `send_default_pii` left unset, which means off), no request
 bodies, and `scrub_event` as `before_send`: the request keeps only its method, its URL
 without query string and a few harmless headers (no cookies, no address); the user only
 their id; local variables are read for the values of identity fields and then dropped;
@@ -137,7 +137,8 @@ def init_error_reports(
         environment=environment or None,
         release=release or None,
         integrations=[DjangoIntegration(), CeleryIntegration()],
-        send_default_pii=False,
+        # No `send_default_pii` (deprecated since 2.7x): left unset, sentry-sdk
+        # collects no user, cookie or body data and adds its own event scrubber.
         max_request_body_size="never",
         include_local_variables=True,  # read for identity values, then dropped
         before_send=scrub_event,

@@ -151,3 +151,23 @@ def test_beat_starts_when_the_data_folder_does_not_exist(settings, tmp_path):
     assert list(data.glob("celerybeat-schedule*"))
     assert beat.failures == 0
     assert "beat | is up" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("configured", "host", "port", "expected"),
+    [
+        ("http://localhost:8000", "127.0.0.1", "8299", "http://127.0.0.1:8299"),
+        ("http://localhost:8000/", "0.0.0.0", "8100", "http://127.0.0.1:8100"),
+        ("http://localhost:8000", "127.0.0.1", "8000", "http://127.0.0.1:8000"),
+        (
+            "https://tansiq.example.org",
+            "127.0.0.1",
+            "8299",
+            "https://tansiq.example.org",
+        ),
+    ],
+)
+def test_links_in_mails_reach_a_stack_started_on_another_port(
+    configured, host, port, expected
+):
+    assert run_stack.local_site_url(configured, host, port) == expected

@@ -102,6 +102,15 @@ def worker_child(python: str = sys.executable) -> Child:
     )
 
 
+def local_site_url(site_url: str, host: str, port: str) -> str:
+    """The site's address for a stack on another port than .env's default
+    (`make run PORT=8100`): only the untouched development default is changed."""
+    if site_url.rstrip("/") not in ("http://localhost:8000", "http://127.0.0.1:8000"):
+        return site_url
+    shown_host = host if host not in ("0.0.0.0", "") else "127.0.0.1"
+    return f"http://{shown_host}:{port}"
+
+
 def web_child(host: str, port: str, python: str = sys.executable) -> Child:
     """The development web server, up once /health/live answers 200."""
     local = "127.0.0.1" if host in ("0.0.0.0", "") else host
@@ -137,6 +146,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, max_restarts, **options):
         prepare_data_dir()
+        site_url = local_site_url(settings.SITE_URL, host, port)
+        if site_url != settings.SITE_URL:
+            # Links in e-mails, slips and QR codes must reach this server: the
+            # children read SITE_URL from the environment before .env.
+            os.environ["SITE_URL"] = site_url
         supervisor = Supervisor(
             [web_child(host, port), worker_child(), beat_child()],
             out=self.stdout,
