@@ -43,22 +43,29 @@ class UpdatedSinceFilterSet(django_filters.FilterSet):
 
 
 class RegionFilter(UpdatedSinceFilterSet):
+    pcode = django_filters.CharFilter(label=_("P-code"))
+
     class Meta:
         model = Region
-        fields = ["updated_since"]
+        fields = ["pcode", "updated_since"]
 
 
 class ProvinceFilter(UpdatedSinceFilterSet):
     region = django_filters.ModelChoiceFilter(
         queryset=Region.objects.all(), to_field_name="code", label=_("Region")
     )
+    pcode = django_filters.CharFilter(label=_("P-code"))
 
     class Meta:
         model = Province
-        fields = ["region", "updated_since"]
+        fields = ["region", "pcode", "updated_since"]
 
 
 class SectorFilter(UpdatedSinceFilterSet):
+    cluster_code = django_filters.CharFilter(
+        lookup_expr="iexact", label=_("Cluster code")
+    )
+
     class Meta:
         model = Sector
-        fields = ["updated_since"]
+        fields = ["cluster_code", "updated_since"]

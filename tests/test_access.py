@@ -363,6 +363,20 @@ ROUTES = [
     ),
     ("api:sector-list", "get", None, None, _everyone(200)),
     ("api:sector-detail", "get", lambda get: ["health"], None, _everyone(200)),
+    (
+        "api:sector-activities",
+        "post",
+        lambda get: ["wash"],
+        {"name_fr": "Latrines d'urgence"},
+        _only({"coordinator": 201}, 403),
+    ),
+    (
+        "api:sector-activities",
+        "post",
+        lambda get: ["cooking"],
+        {"name_fr": "Latrines d'urgence"},
+        _everyone(404),
+    ),
     ("api:organisation-list", "get", None, None, _everyone(200)),
     ("api:organisation-detail", "get", _org("org_a"), None, _everyone(200)),
     (

@@ -30,6 +30,13 @@ class NamedReference(TimeStampedModel):
         blank=True,
         help_text=_("Only where it differs."),
     )
+    other_names = ArrayField(
+        models.CharField(max_length=200),
+        default=list,
+        blank=True,
+        verbose_name=_("other names"),
+        help_text=_("Spellings, abbreviations and codes also accepted on import."),
+    )
 
     class Meta:
         abstract = True
@@ -45,9 +52,27 @@ class NamedReference(TimeStampedModel):
         return getattr(self, f"name_{lang}", "") or self.name_fr
 
 
-class Region(NamedReference):
-    """An administrative region (HCP code, e.g. "01")."""
+def _pcode_field():
+    return models.CharField(
+        _("OCHA P-code"),
+        max_length=20,
+        blank=True,
+        help_text=_(
+            "OCHA COD-AB place code (e.g. MA001, MA001001), where OCHA has one."
+        ),
+    )
 
+
+def _unique_when_set(field: str, name: str) -> models.UniqueConstraint:
+    return models.UniqueConstraint(
+        fields=[field], condition=~models.Q(**{field: ""}), name=name
+    )
+
+
+class Region(NamedReference):
+    """An administrative region (HCP code, e.g. "01"; OCHA P-code, e.g. "MA010")."""
+
+    pcode = _pcode_field()
     population = models.PositiveIntegerField(
         _("population (2024 census)"), null=True, blank=True
     )
@@ -55,10 +80,12 @@ class Region(NamedReference):
     class Meta(NamedReference.Meta):
         verbose_name = _("region")
         verbose_name_plural = _("regions")
+        constraints = [_unique_when_set("pcode", "region_pcode_unique")]
 
 
 class Province(NamedReference):
-    """A province or prefecture (HCP code, e.g. "01.511") inside a region."""
+    """A province or prefecture (HCP code, e.g. "01.511"; OCHA P-code, e.g.
+    "MA010006") inside a region."""
 
     class Kind(models.TextChoices):
         PROVINCE = "province", _("province")
@@ -73,6 +100,7 @@ class Province(NamedReference):
     kind = models.CharField(
         _("kind"), max_length=20, choices=Kind.choices, default=Kind.PROVINCE
     )
+    pcode = _pcode_field()
     population = models.PositiveIntegerField(
         _("population (2024 census)"), null=True, blank=True
     )
@@ -80,11 +108,22 @@ class Province(NamedReference):
     class Meta(NamedReference.Meta):
         verbose_name = _("province or prefecture")
         verbose_name_plural = _("provinces and prefectures")
+        constraints = [_unique_when_set("pcode", "province_pcode_unique")]
 
 
 class Sector(NamedReference):
-    """A humanitarian sector (e.g. health, shelter) with the SDGs it serves."""
+    """A humanitarian sector (e.g. health, shelter) with the SDGs it serves and, when
+    it is one, its IASC global cluster or area of responsibility code (e.g. WSH,
+    PRO-GBV)."""
 
+    cluster_code = models.CharField(
+        _("cluster code"),
+        max_length=20,
+        blank=True,
+        help_text=_(
+            "IASC global cluster or area of responsibility (e.g. WSH, PRO-CPN)."
+        ),
+    )
     sdgs = ArrayField(
         models.PositiveSmallIntegerField(),
         default=list,
@@ -97,6 +136,7 @@ class Sector(NamedReference):
         ordering = ["position", "code"]
         verbose_name = _("sector")
         verbose_name_plural = _("sectors")
+        constraints = [_unique_when_set("cluster_code", "sector_cluster_code_unique")]
 
 
 class ServiceType(NamedReference):

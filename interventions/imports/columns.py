@@ -5,10 +5,9 @@ matched to one of them."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
-from typing import Any
 
+from coordination.names import normalise
 from interventions.models import COUNTS
 
 
@@ -69,8 +68,12 @@ COLUMNS: list[Column] = [
     Column("emergency", "#crisis", "Urgence", "Emergency", ("crise", "crisis")),
     Column("sector", "#sector", "Secteur", "Sector", ("code secteur", "sector code", "cluster")),
     Column("activity", "#activity", "Activité", "Activity", ("type de service", "service type", "activity type", "code activite", "activity code")),
-    Column("region", "#adm1+code", "Région", "Region", ("code region", "region code", "adm1")),
-    Column("province", "#adm2+code", "Province", "Province", ("prefecture", "province ou prefecture", "province or prefecture", "code province", "province code", "adm2")),
+    # The place columns take a P-code, an HCP code or a name; an export writes the OCHA
+    # P-code in #adm1+code / #adm2+code and the HCP code beside it (+v_hcp).
+    Column("region", "#adm1+code", "Région", "Region", ("code region", "region code", "adm1", "adm1 pcode", "admin1", "admin1pcode", "admin1 pcode", "adm1_pcode", "pcode region", "region pcode", "p code region")),
+    Column("region_hcp", "#adm1+code+v_hcp", "Région (code HCP)", "Region (HCP code)", ("code hcp region", "region hcp code", "hcp region code", "code region hcp")),
+    Column("province", "#adm2+code", "Province", "Province", ("prefecture", "province ou prefecture", "province or prefecture", "code province", "province code", "adm2", "adm2 pcode", "admin2", "admin2pcode", "admin2 pcode", "adm2_pcode", "pcode province", "province pcode", "p code province")),
+    Column("province_hcp", "#adm2+code+v_hcp", "Province (code HCP)", "Province (HCP code)", ("code hcp province", "province hcp code", "hcp province code", "code province hcp")),
     Column("commune", "#adm3+name", "Commune", "Commune", ("lieu", "place", "commune ou lieu", "adm3")),
     Column("latitude", "#geo+lat", "Latitude", "Latitude", ("lat",)),
     Column("longitude", "#geo+lon", "Longitude", "Longitude", ("lon", "lng")),
@@ -87,22 +90,6 @@ COLUMNS: list[Column] = [
 COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
 REQUIRED = ("sector", "activity", "start_date")
 PARTNER_SEPARATOR = ";"
-
-
-def normalise(text: Any) -> str:
-    """Accents, case, Arabic diacritics and letter variants, punctuation and spacing
-    ignored: "Région de l'Oriental" and "region de l oriental" are the same."""
-    text = unicodedata.normalize("NFKD", str(text or "")).casefold()
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = text.translate(_ARABIC_VARIANTS)
-    return " ".join(re.sub(r"[^\w]+", " ", text).split())
-
-
-# NFKD already turns hamza forms of alef into a bare alef; these letters have no
-# decomposition: alef wasla, alef maqsura (as yeh), teh marbuta (as heh), tatweel.
-_ARABIC_VARIANTS = str.maketrans(
-    {"\u0671": "\u0627", "\u0649": "\u064a", "\u0629": "\u0647", "\u0640": None}
-)
 
 
 def _tag_parts(tag: str) -> tuple[str, frozenset[str]]:

@@ -106,7 +106,7 @@ def _check_columns(present: set[str]) -> None:
             )
         )
     missing = [k for k in REQUIRED if k not in present]
-    if "region" not in present and "province" not in present:
+    if not present & {"region", "region_hcp", "province", "province_hcp"}:
         missing.append("region")
     if missing:
         raise ImportFileError(

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils import translation
 
 from coordination.models import Province, Region, Sector, ServiceType
+from coordination.names import compact
 from emergencies.models import Emergency
 from interventions.models import Intervention
 from organisations.models import Organisation
@@ -16,7 +17,7 @@ from organisations.models import Organisation
 from .columns import normalise
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable, Iterator
 
 STATUS_ALIASES = {
     "prevu": "planned", "prevue": "planned", "planifie": "planned", "planifiee": "planned",
@@ -29,8 +30,17 @@ MODALITY_ALIASES = {
     "cash": "cash", "especes": "cash", "voucher": "cash", "bon": "cash", "bons": "cash", "transfert monetaire": "cash",
     "service": "service", "services": "service",
 }  # fmt: skip
-# The names a place, sector or activity is known by.
-NAMES = ("code", "name_fr", "name_ar", "name_en")
+# The names a place, sector or activity is known by, the codes first (a code wins over
+# another row's name); other_names is a list.
+NAMES = ("code", "name_fr", "name_ar", "name_en", "other_names")
+SECTOR_NAMES = ("code", "cluster_code", "name_fr", "name_ar", "name_en", "other_names")
+PLACE_NAMES = ("code", "pcode", "name_fr", "name_ar", "name_en", "other_names")
+
+
+def _names(row: Any, attributes: tuple[str, ...]) -> Iterator[str]:
+    for attribute in attributes:
+        value = getattr(row, attribute, "")
+        yield from (value if isinstance(value, list | tuple) else [value])
 
 
 def _choice_lookup(choices_class) -> dict[str, str]:
@@ -43,13 +53,17 @@ def _choice_lookup(choices_class) -> dict[str, str]:
     return lookup
 
 
-def _first_by_name(rows: Iterable[Any], names: tuple[str, ...]) -> dict[str, Any]:
-    """Each name to the first row that bears it."""
+def _first_by_name(
+    rows: Iterable[Any], names: tuple[str, ...], key: Callable[[Any], str] = normalise
+) -> dict[str, Any]:
+    """Each name to the first row that bears it, codes before names."""
+    rows = list(rows)
     found: dict[str, Any] = {}
-    for row in rows:
-        for name in (getattr(row, attribute) for attribute in names):
-            if name:
-                found.setdefault(normalise(name), row)
+    for attribute in names:
+        for row in rows:
+            for name in _names(row, (attribute,)):
+                if name:
+                    found.setdefault(key(name), row)
     return found
 
 
@@ -57,7 +71,7 @@ def _activities_by_name() -> dict[tuple[int | None, str], list[ServiceType]]:
     """(sector id, name) and (None, name) to every activity bearing that name."""
     found: dict[tuple[int | None, str], list[ServiceType]] = {}
     for activity in ServiceType.objects.all():
-        for name in (getattr(activity, attribute) for attribute in NAMES):
+        for name in _names(activity, NAMES):
             if name:
                 for scope in (activity.sector_id, None):
                     bucket = found.setdefault((scope, normalise(name)), [])
@@ -67,12 +81,13 @@ def _activities_by_name() -> dict[tuple[int | None, str], list[ServiceType]]:
 
 
 def _provinces_by_name() -> dict[str, list[Province]]:
-    """Each name to every province bearing it (two regions may share one)."""
+    """Each name or code (P-code, HCP code), hyphens and spaces ignored, to every
+    province bearing it (two regions may share a name)."""
     found: dict[str, list[Province]] = {}
     for province in Province.objects.all():
-        for name in (getattr(province, attribute) for attribute in NAMES):
+        for name in _names(province, PLACE_NAMES):
             if name:
-                bucket = found.setdefault(normalise(name), [])
+                bucket = found.setdefault(compact(name), [])
                 if province not in bucket:
                     bucket.append(province)
     return found
@@ -106,9 +121,13 @@ class References:
             )
             if v
         }
-        self.sectors: dict[str, Sector] = _first_by_name(Sector.objects.all(), NAMES)
+        self.sectors: dict[str, Sector] = _first_by_name(
+            Sector.objects.all(), SECTOR_NAMES
+        )
         self.activities = _activities_by_name()
-        self.regions: dict[str, Region] = _first_by_name(Region.objects.all(), NAMES)
+        self.regions: dict[str, Region] = _first_by_name(
+            Region.objects.all(), PLACE_NAMES, key=compact
+        )
         self.provinces = _provinces_by_name()
         self.emergencies: dict[str, Emergency] = _first_by_name(
             Emergency.objects.all(), ("pk", "glide_number", "title")
@@ -116,3 +135,15 @@ class References:
         self.partners = _partners_by_name()
         self.statuses = {**_choice_lookup(Intervention.Status), **STATUS_ALIASES}
         self.modalities = {**_choice_lookup(Intervention.Modality), **MODALITY_ALIASES}
+
+    def sector(self, text: str) -> Sector | None:
+        """By code, cluster code, name (French, Arabic, English) or other name."""
+        return self.sectors.get(normalise(text))
+
+    def region(self, text: str) -> Region | None:
+        """By P-code, HCP code, name or other spelling (hyphens and spaces ignored)."""
+        return self.regions.get(compact(text))
+
+    def provinces_named(self, text: str) -> list[Province]:
+        """Every province a P-code, HCP code, name or other spelling may mean."""
+        return self.provinces.get(compact(text), [])

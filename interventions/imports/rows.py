@@ -163,12 +163,12 @@ class RowChecker:
         sector = None
         sector_text = row.text("sector")
         if sector_text:
-            sector = self.refs.sectors.get(normalise(sector_text))
+            sector = self.refs.sector(sector_text)
             if sector is None:
                 row.fail(
                     "sector",
                     _(
-                        "Unknown sector “%(value)s”: use a code or a name from the template's lists."
+                        "Unknown sector “%(value)s”: use a code, a cluster code (e.g. WSH) or a name from the template's lists."
                     )
                     % {"value": sector_text},
                 )
@@ -203,24 +203,16 @@ class RowChecker:
             )
 
     def _where(self, row: _Row) -> None:
-        """Region and province (inside it), commune and coordinates."""
-        region = None
-        region_text = row.text("region")
-        if region_text:
-            region = self.refs.regions.get(normalise(region_text))
-            if region is None:
-                row.fail(
-                    "region",
-                    _("Unknown region “%(value)s”: use its code (e.g. 02) or its name.")
-                    % {"value": region_text},
-                )
-            else:
-                row.values["region_id"] = region.pk
-        province_text = row.text("province")
+        """Region and province (inside it), commune and coordinates. A place is given
+        by its P-code, HCP code or name, in the P-code column, the HCP code column or
+        both (then both must mean the same place)."""
+        region, region_given = self._region(row)
         row.values["province_id"] = None
-        if province_text:
-            self._province(row, province_text, region, region_text)
-        elif not region_text:
+        if region is not None:
+            row.values["region_id"] = region.pk
+        if any(row.text(key) for key in ("province", "province_hcp")):
+            self._province(row, region, region_given)
+        elif not region_given:
             row.fail("region", _("The region is required."))
         row.values["commune"] = row.text("commune")[:200]
         for key, low, high in (("latitude", -90, 90), ("longitude", -180, 180)):
@@ -229,17 +221,63 @@ class RowChecker:
             except ValueError as error:
                 row.fail(key, str(error))
 
-    def _province(self, row: _Row, province_text: str, region, region_text) -> None:
-        candidates = self.refs.provinces.get(normalise(province_text))
-        if not candidates:
-            row.fail(
-                "province",
-                _(
-                    "Unknown province or prefecture “%(value)s”: use its code (e.g. 02.411) or its name."
+    def _region(self, row: _Row) -> tuple[Any, bool]:
+        """The region the row names (or None), and whether it names one at all."""
+        found, given = None, False
+        for key in ("region", "region_hcp"):
+            text = row.text(key)
+            if not text:
+                continue
+            given = True
+            region = self.refs.region(text)
+            if region is None:
+                row.fail(
+                    key,
+                    _(
+                        "Unknown region “%(value)s”: use its P-code (e.g. MA007), its HCP code (e.g. 02) or its name."
+                    )
+                    % {"value": text},
                 )
-                % {"value": province_text},
+                return None, True
+            if found is not None and region.pk != found.pk:
+                row.fail(
+                    key,
+                    _("“%(value)s” is not the region %(region)s of the other column.")
+                    % {"value": text, "region": found.name},
+                )
+                return None, True
+            found = region
+        return found, given
+
+    def _province(self, row: _Row, region, region_given: bool) -> None:
+        candidates = None
+        for key in ("province", "province_hcp"):
+            text = row.text(key)
+            if not text:
+                continue
+            named = self.refs.provinces_named(text)
+            if not named:
+                row.fail(
+                    key,
+                    _(
+                        "Unknown province or prefecture “%(value)s”: use its P-code (e.g. MA007007), its HCP code (e.g. 02.381) or its name."
+                    )
+                    % {"value": text},
+                )
+                return
+            if candidates is not None and not set(named) & set(candidates):
+                row.fail(
+                    key,
+                    _(
+                        "“%(value)s” is not the province or prefecture %(province)s of the other column."
+                    )
+                    % {"value": text, "province": candidates[0].name},
+                )
+                return
+            candidates = (
+                named if candidates is None else [p for p in candidates if p in named]
             )
-        elif region is not None:
+        if region is not None:
             inside = [p for p in candidates if p.region_id == region.pk]
             if inside:
                 row.values["province_id"] = inside[0].pk
@@ -249,7 +287,7 @@ class RowChecker:
                     _("%(province)s is not in the region %(region)s.")
                     % {"province": candidates[0].name, "region": region.name},
                 )
-        elif not region_text:
+        elif not region_given:
             row.values["province_id"] = candidates[0].pk
             row.values["region_id"] = candidates[0].region_id
 

@@ -41,6 +41,8 @@ def _membership_of_worker_a(get):
 GET_PAGES = [
     ("home", None, _all(200, anonymous=200)),
     ("about", None, _all(200, anonymous=200)),
+    ("sector_list", None, _all(200)),
+    ("activity_add", lambda get: ["wash"], _only({"coordinator": 200}, 403)),
     ("organisations:join", None, _all(200, anonymous=200)),
     ("organisations:list", None, _all(200)),
     ("organisations:detail", _org_a, _all(200)),
