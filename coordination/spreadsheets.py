@@ -26,6 +26,15 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BOM = "\ufeff"  # so spreadsheet programs open the file as UTF-8 (Arabic, accents)
+# `?encoding=` of CSV downloads: "excel" (the default) starts with the BOM Excel needs to
+# read UTF-8 (Arabic, accents); "utf-8" is plain UTF-8 whose first bytes are the header,
+# for HXL tools and scripts, which would read the BOM as part of the first column name.
+CSV_ENCODINGS = ("excel", "utf-8")
+
+
+def csv_bom_wanted(encoding: str | None) -> bool:
+    """Whether a CSV download starts with the BOM: all but `?encoding=utf-8`."""
+    return (encoding or "").strip().lower() not in ("utf-8", "utf8", "plain")
 
 
 def is_formula_like(value: Any) -> bool:
@@ -48,21 +57,25 @@ class _Echo:
         return value
 
 
-def csv_lines(rows: Iterable[Sequence[Any]]) -> Iterator[str]:
-    """The BOM, then each row as one CSV line with every cell guarded."""
+def csv_lines(rows: Iterable[Sequence[Any]], *, bom: bool = True) -> Iterator[str]:
+    """The BOM (unless `bom` is false), then each row as one CSV line with every cell
+    guarded."""
     writer = csv.writer(_Echo())
-    yield BOM
+    if bom:
+        yield BOM
     for row in rows:
         yield writer.writerow([neutralise(value) for value in row])
 
 
 def csv_response(
-    rows: Iterable[Sequence[Any]], *, filename: str
+    rows: Iterable[Sequence[Any]], *, filename: str, bom: bool = True
 ) -> StreamingHttpResponse:
     """A CSV download (header rows first, if any, like any other row), streamed: rows
     are written as the client reads them. Compute translated text before calling: a
-    lazy iterable is read after the view has returned."""
-    response = StreamingHttpResponse(csv_lines(rows), content_type=CSV_CONTENT_TYPE)
+    lazy iterable is read after the view has returned. `bom=False`: plain UTF-8."""
+    response = StreamingHttpResponse(
+        csv_lines(rows, bom=bom), content_type=CSV_CONTENT_TYPE
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

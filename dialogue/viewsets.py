@@ -14,6 +14,7 @@ from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from coordination.cursor import SyncPagination
 from coordination.drf import (
     IF_MATCH_PARAMETER,
     PRECONDITION_RESPONSES,
@@ -224,6 +225,7 @@ class RecommendationViewSet(
     )
     serializer_class = RecommendationSerializer
     filterset_class = RecommendationFilter
+    pagination_class = SyncPagination  # `?sync=1` / `?cursor=` walks
     # 403 before If-Match's 428: those who may not update learn it first.
     authority = {
         "create": _coordinator,

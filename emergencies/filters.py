@@ -37,6 +37,9 @@ class EmergencyFilter(UpdatedSinceFilterSet):
         label=_("Province or prefecture"),
         empty_label=_("All"),
     )
+    glide_number = django_filters.CharFilter(
+        field_name="glide_number", lookup_expr="iexact", label=_("GLIDE number")
+    )
     started_after = django_filters.DateFilter(
         field_name="started_on", lookup_expr="gte", label=_("Started on or after")
     )
@@ -55,6 +58,7 @@ class EmergencyFilter(UpdatedSinceFilterSet):
             "province",
             "started_after",
             "started_before",
+            "glide_number",
             "updated_since",
         ]
 

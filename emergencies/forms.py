@@ -7,6 +7,7 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from .glide import normalise_glide_number
 from .models import (
     AlertRecipient,
     Capacity,
@@ -17,7 +18,7 @@ from .models import (
     Sector,
     ServiceType,
 )
-from .services import emergency_date_errors, provinces_outside
+from .services import GLIDE_TAKEN, emergency_date_errors, provinces_outside
 
 
 def _capitalised(choices) -> list[tuple[str, str]]:
@@ -105,6 +106,14 @@ class EmergencyForm(forms.ModelForm):
         self.fields["provinces"].widget.choices = grouped_provinces()
         for name in ("kind", "severity", "status"):
             self.fields[name].choices = _capitalised(self.fields[name].choices)
+
+    def clean_glide_number(self) -> str:
+        # In capitals; the model field checks the format; taken: said on the field.
+        value = normalise_glide_number(self.cleaned_data.get("glide_number"))
+        others = Emergency.objects.filter(glide_number=value)
+        if value and others.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(GLIDE_TAKEN)
+        return value
 
     def clean(self):
         cleaned = super().clean()

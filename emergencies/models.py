@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from coordination.models import Province, Region, Sector, ServiceType, TimeStampedModel
 from coordination.validators import validate_plausible_date
 
+from .glide import validate_glide_number
+
 # Organisations and users are named as strings: coordination imports no app.
 ORGANISATION = "organisations.Organisation"
 
@@ -82,7 +84,13 @@ class Emergency(TimeStampedModel):
         _("people affected (estimate)"), null=True, blank=True
     )
     description = models.TextField(_("description"), max_length=10000, blank=True)
-    glide_number = models.CharField(_("GLIDE number"), max_length=40, blank=True)
+    glide_number = models.CharField(
+        _("GLIDE number"),
+        max_length=40,
+        blank=True,
+        validators=[validate_glide_number],
+        help_text=_("Optional, e.g. EQ-2023-000166-MAR."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -96,7 +104,18 @@ class Emergency(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
                 name="coordination_emergency_ends_after_start",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["glide_number"],
+                condition=~Q(glide_number=""),
+                name="emergencies_glide_unique",
+                violation_error_message=_(
+                    "Another emergency already has this GLIDE number."
+                ),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["updated_at", "id"], name="emergencies_sync_idx")
         ]
         verbose_name = _("emergency")
         verbose_name_plural = _("emergencies")

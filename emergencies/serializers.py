@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from coordination.validators import validate_plausible_date
 
+from .glide import normalise_glide_number, validate_glide_number
 from .models import (
     Alert,
     AlertRecipient,
@@ -65,6 +66,19 @@ class EmergencySerializer(serializers.ModelSerializer):
     regions = _codes(Region, many=True)
     provinces = _codes(Province, many=True, required=False)
     needs = NeedSerializer(many=True, read_only=True)
+    glide_number = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        help_text="GLIDE number (HXL `#crisis+code`), e.g. `EQ-2023-000166-MAR`: "
+        "hazard code, year, six digits, ISO 3166-1 alpha-3 country; unique. "
+        "Lower case is accepted and stored in capitals.",
+    )
+
+    def validate_glide_number(self, value: str) -> str:
+        value = normalise_glide_number(value)
+        validate_glide_number(value)  # Django's ValidationError: a 400 on the field
+        return value
 
     # Title, places and dates are emergencies.services' rules: a 400 per field from
     # there, the same for pages and the API.

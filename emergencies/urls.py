@@ -11,6 +11,7 @@ app_name = "emergencies"
 urlpatterns = [
     path("", views.EmergencyListView.as_view(), name="list"),
     path("new/", views.EmergencyCreateView.as_view(), name="create"),
+    path("export/", views.export, name="export"),
     path("<int:pk>/", views.EmergencyDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.EmergencyUpdateView.as_view(), name="edit"),
     path("<int:pk>/close/", views.close, name="close"),

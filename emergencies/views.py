@@ -11,9 +11,10 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
@@ -21,7 +22,7 @@ from coordination.exceptions import Conflict
 from coordination.forms import service_errors
 from coordination.permissions import VisibleToUserMixin, require_coordinator
 
-from . import services
+from . import exports, services
 from .filters import AlertFilter, CapacityFilter, EmergencyFilter
 from .forms import (
     AlertForm,
@@ -69,7 +70,29 @@ class EmergencyListView(LoginRequiredMixin, VisibleToUserMixin, FilterView):
         context["is_filtered"] = any(
             self.request.GET.get(name) for name in self.filterset_class.Meta.fields
         )
+        export_query = self.request.GET.copy()
+        export_query.pop("page", None)
+        context["export_query"] = export_query.urlencode()
         return context
+
+
+@require_GET
+@login_required
+def export(request):
+    """The filtered list as CSV (for Excel, or plain UTF-8) or XLSX, HXL optional."""
+    queryset = Emergency.objects.visible_to(request.user).order_by(
+        *Emergency._meta.ordering
+    )
+    filterset = EmergencyFilter(request.GET, queryset=queryset, request=request)
+    if not filterset.is_valid():
+        messages.error(request, _("These filters are not valid: correct them first."))
+        return redirect(reverse("emergencies:list") + "?" + request.GET.urlencode())
+    return exports.export_response(
+        filterset.qs,
+        file_format="xlsx" if request.GET.get("format") == "xlsx" else "csv",
+        hxl=request.GET.get("hxl") in ("1", "true", "on"),
+        encoding=request.GET.get("encoding"),
+    )
 
 
 class EmergencyDetailView(LoginRequiredMixin, VisibleToUserMixin, DetailView):

@@ -10,6 +10,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from coordination.cursor import SyncPagination
 from coordination.drf import AuthorityFirstMixin, error_responses
 from coordination.exceptions import PermissionDenied
 from coordination.idempotency import IdempotentWritesMixin
@@ -83,6 +84,7 @@ class EmergencyViewSet(
     ).order_by("updated_at", "id")
     serializer_class = EmergencySerializer
     filterset_class = EmergencyFilter
+    pagination_class = SyncPagination  # `?sync=1` / `?cursor=` walks
     authority = {
         "create": _coordinator,
         "partial_update": _coordinator,

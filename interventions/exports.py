@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coordination.models import Province, Region, Sector, ServiceType
-from coordination.spreadsheets import csv_response, xlsx_response
+from coordination.spreadsheets import csv_bom_wanted, csv_response, xlsx_response
 
 from .imports import COLUMNS, PARTNER_SEPARATOR
 from .models import Intervention
@@ -33,8 +33,11 @@ SOURCES = {
     "emergency": "emergency__title",
     "sector": "sector__code",
     "activity": "activity__code",
-    "region": "region__code",
-    "province": "province__code",
+    # HDX tools join on the OCHA P-code (#adm1+code); the HCP code goes beside it.
+    "region": "region__pcode",
+    "region_hcp": "region__code",
+    "province": "province__pcode",
+    "province_hcp": "province__code",
     "commune": "commune",
     "latitude": "latitude",
     "longitude": "longitude",
@@ -92,38 +95,43 @@ def _filename(stem: str, extension: str) -> str:
 
 
 def _reference_rows() -> Iterator[list[Any]]:
-    """The codes and names a template's cells accept."""
-    yield [_("Kind"), _("Code"), _("Name (French)"), _("Name (Arabic)"), _("In")]
+    """The codes and names a template's cells accept (a place's P-code, a sector's
+    cluster code as the other code)."""
+    yield [
+        _("Kind"),
+        _("Code"),
+        _("Name (French)"),
+        _("Name (Arabic)"),
+        _("In"),
+        _("P-code or cluster code"),
+        _("Name (English)"),
+    ]
     for sector in Sector.objects.all():
-        yield [_("Sector"), sector.code, sector.name_fr, sector.name_ar, ""]
+        yield [_("Sector"), sector.code, sector.name_fr, sector.name_ar, "", sector.cluster_code, sector.name_en]  # fmt: skip
     for activity in ServiceType.objects.select_related("sector"):
-        yield [
-            _("Activity"),
-            activity.code,
-            activity.name_fr,
-            activity.name_ar,
-            activity.sector.code,
-        ]
+        yield [_("Activity"), activity.code, activity.name_fr, activity.name_ar, activity.sector.code, "", activity.name_en]  # fmt: skip
     for region in Region.objects.all():
-        yield [_("Region"), region.code, region.name_fr, region.name_ar, ""]
+        yield [_("Region"), region.code, region.name_fr, region.name_ar, "", region.pcode, region.name_en]  # fmt: skip
     for province in Province.objects.select_related("region").order_by("code"):
-        yield [
-            _("Province or prefecture"),
-            province.code,
-            province.name_fr,
-            province.name_ar,
-            province.region.code,
-        ]
+        yield [_("Province or prefecture"), province.code, province.name_fr, province.name_ar, province.region.code, province.pcode, province.name_en]  # fmt: skip
 
 
 def export_response(
-    queryset: QuerySet, *, file_format: str, hxl: bool, language: str = "fr"
+    queryset: QuerySet,
+    *,
+    file_format: str,
+    hxl: bool,
+    language: str = "fr",
+    encoding: str | None = None,
 ) -> StreamingHttpResponse | FileResponse:
-    """The filtered 4W as a download, in the order the list shows."""
+    """The filtered 4W as a download, in the order the list shows. A CSV starts with
+    a BOM for Excel unless `encoding` is "utf-8" (coordination/spreadsheets.py)."""
     rows = chain(header_rows(hxl=hxl, language=language), data_rows(queryset))
     if file_format == "xlsx":
         return xlsx_response([("4W", rows)], filename=_filename("4w", "xlsx"))
-    return csv_response(rows, filename=_filename("4w", "csv"))
+    return csv_response(
+        rows, filename=_filename("4w", "csv"), bom=csv_bom_wanted(encoding)
+    )
 
 
 def template_response(

@@ -129,6 +129,7 @@ def export(request):
         file_format="xlsx" if file_format == "xlsx" else "csv",
         hxl=request.GET.get("hxl") in ("1", "true", "on"),
         language=language if language in exports.HEADER_LANGUAGES else "fr",
+        encoding=request.GET.get("encoding"),
     )
 
 

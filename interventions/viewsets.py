@@ -20,6 +20,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
+from coordination.cursor import SyncPagination
 from coordination.drf import (
     IF_MATCH_PARAMETER,
     PRECONDITION_RESPONSES,
@@ -31,6 +32,7 @@ from coordination.drf import (
 from coordination.exceptions import PermissionDenied, ValidationError
 from coordination.idempotency import IdempotentWritesMixin
 from coordination.permissions import VisibleToUserMixin
+from coordination.spreadsheets import CSV_ENCODINGS
 
 from .analysis import analyse
 from .exports import HEADER_LANGUAGES, export_response
@@ -179,6 +181,7 @@ class InterventionViewSet(
     )
     serializer_class = InterventionSerializer
     filterset_class = InterventionFilter
+    pagination_class = SyncPagination  # `?sync=1` / `?cursor=` walks
     # 404 first (`get_object()`), then 403, then If-Match's 428, then the body.
     authority = {"create": _logger, "partial_update": _writer, "progress": _writer}
     lookup_value_regex = r"[0-9]+"
@@ -254,6 +257,15 @@ class InterventionViewSet(
             OpenApiParameter("format", str, enum=["csv", "xlsx"], default="csv"),
             OpenApiParameter("hxl", bool, default=False),
             OpenApiParameter("headers", str, enum=list(HEADER_LANGUAGES), default="fr"),
+            OpenApiParameter(
+                "encoding",
+                str,
+                enum=list(CSV_ENCODINGS),
+                default="excel",
+                description="CSV only: `excel` starts with a byte-order mark (Excel "
+                "then reads Arabic and accents); `utf-8` is plain UTF-8 whose first "
+                "bytes are the header, for HXL tools and scripts.",
+            ),
         ],
         responses={
             (200, "text/csv"): OpenApiTypes.BINARY,
@@ -276,6 +288,7 @@ class InterventionViewSet(
             file_format="xlsx" if file_format == "xlsx" else "csv",
             hxl=request.query_params.get("hxl", "") in ("1", "true", "yes"),
             language=language if language in HEADER_LANGUAGES else "fr",
+            encoding=request.query_params.get("encoding"),
         )
 
     def handle_exception(self, exc):

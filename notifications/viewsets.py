@@ -14,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from coordination.cursor import SyncPagination
 from coordination.drf import error_responses
 from coordination.idempotency import IdempotentWritesMixin
 from coordination.permissions import VisibleToUserMixin
@@ -60,6 +61,7 @@ class NotificationViewSet(
     queryset = Notification.objects.select_related("actor").order_by("updated_at", "id")
     serializer_class = NotificationSerializer
     filterset_class = NotificationFilter
+    pagination_class = SyncPagination  # `?sync=1` / `?cursor=` walks
     lookup_value_regex = r"[0-9]+"
 
     @extend_schema(

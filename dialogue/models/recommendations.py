@@ -152,11 +152,12 @@ class Recommendation(TimeStampedModel):
         )
         ordering = ["due_date", "id"]
         indexes = [
+            models.Index(fields=["updated_at", "id"], name="dialogue_rec_sync_idx"),
             models.Index(
                 fields=["due_date"],
                 condition=Q(status__in=["proposed", "adopted", "in_progress"]),
                 name="coordination_rec_open_due",
-            )
+            ),
         ]
         verbose_name = _("recommendation")
         verbose_name_plural = _("recommendations")

@@ -33,6 +33,7 @@ from .capacities import (
 )
 from .checks import place_errors, provinces_outside, service_type_errors
 from .emergencies import (
+    GLIDE_TAKEN,
     add_need,
     close_emergency,
     create_emergency,
@@ -43,6 +44,7 @@ from .emergencies import (
 )
 
 __all__ = [
+    "GLIDE_TAKEN",
     "RECIPIENT_PROVIDERS",
     "AlertScope",
     "RecipientProvider",

@@ -8,14 +8,17 @@ from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.core.exceptions import ValidationError as FieldError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from coordination.exceptions import Conflict, ValidationError
 from coordination.models import Province, Region, Sector, ServiceType
 from coordination.permissions import require_coordinator
 from coordination.unset import UNSET, Unset, given
+from emergencies.glide import normalise_glide_number, validate_glide_number
 from emergencies.models import Emergency, Need
 from notifications.services import queue_webhook_event
 
@@ -56,6 +59,33 @@ def _emergency_errors(
     return errors
 
 
+# Lazy: translated for each request, not once at import.
+GLIDE_TAKEN = gettext_lazy("Another emergency already has this GLIDE number.")
+
+
+def glide_number_error(emergency: Emergency) -> str | None:
+    """A malformed GLIDE number, or one another emergency has (one crisis, one row)."""
+    if not emergency.glide_number:
+        return None
+    try:
+        validate_glide_number(emergency.glide_number)
+    except FieldError as error:
+        return error.messages[0]
+    others = Emergency.objects.filter(glide_number=emergency.glide_number)
+    if others.exclude(pk=emergency.pk).exists():
+        return str(GLIDE_TAKEN)
+    return None
+
+
+def _save(emergency: Emergency, **kwargs: Any) -> None:
+    """Save; two coordinators giving one GLIDE number at once: the second gets a 400."""
+    try:
+        with transaction.atomic():
+            emergency.save(**kwargs)
+    except IntegrityError:
+        raise ValidationError({"glide_number": str(GLIDE_TAKEN)}) from None
+
+
 def _end_if_closed(emergency: Emergency) -> list[str]:
     """A closed emergency has ended: today, unless it has not started yet. Returns the
     fields it set."""
@@ -75,6 +105,7 @@ def _emergency_event_context(emergency: Emergency) -> dict[str, Any]:
         "started_on": str(emergency.started_on),
         "ended_on": str(emergency.ended_on) if emergency.ended_on else None,
         "regions": sorted(emergency.regions.values_list("code", flat=True)),
+        "glide_number": emergency.glide_number,
     }
 
 
@@ -106,13 +137,16 @@ def create_emergency(
         status=status,
         people_affected=people_affected,
         description=description,
-        glide_number=glide_number,
+        glide_number=normalise_glide_number(glide_number),
     )
     _end_if_closed(emergency)
     regions, provinces = list(regions), list(provinces)
-    if errors := _emergency_errors(emergency, regions, provinces):
+    errors = _emergency_errors(emergency, regions, provinces)
+    if message := glide_number_error(emergency):
+        errors["glide_number"] = message
+    if errors:
         raise ValidationError(errors)
-    emergency.save()
+    _save(emergency)
     emergency.regions.set(regions)
     emergency.provinces.set(provinces)
     queue_webhook_event(
@@ -153,7 +187,9 @@ def update_emergency(
         status=status,
         people_affected=people_affected,
         description=description,
-        glide_number=glide_number,
+        glide_number=glide_number
+        if isinstance(glide_number, Unset)
+        else normalise_glide_number(glide_number),
     )
     for name, value in changes.items():
         setattr(emergency, name, value)
@@ -170,6 +206,8 @@ def update_emergency(
     if "provinces" in errors and isinstance(provinces, Unset):
         # Report a place error on the field the request changed.
         errors["regions"] = errors.pop("provinces")
+    if "glide_number" in changes and (message := glide_number_error(emergency)):
+        errors["glide_number"] = message  # one kept from before is left alone
     if errors:
         raise ValidationError(errors)
     if (
@@ -185,7 +223,7 @@ def update_emergency(
                 )
             }
         )
-    emergency.save(update_fields=[*dict.fromkeys(changed), "updated_at"])
+    _save(emergency, update_fields=[*dict.fromkeys(changed), "updated_at"])
     if not isinstance(regions, Unset):
         emergency.regions.set(new_regions)
     if not isinstance(provinces, Unset):
