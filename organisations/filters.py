@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from coordination.filters import UpdatedSinceFilterSet
 from coordination.models import Province, Region, Sector, ServiceType
 
-from .models import LANGUAGE_CHOICES, Organisation, Service
+from .models import LANGUAGE_CHOICES, Organisation, Service, has_members_expression
 
 
 class OrganisationFilter(UpdatedSinceFilterSet):
@@ -39,10 +39,14 @@ class OrganisationFilter(UpdatedSinceFilterSet):
         empty_label=_("All"),
     )
     verified = django_filters.BooleanFilter(label=_("Verified"))
+    # false: off the platform (no members yet), answering through the referral slip.
+    connected = django_filters.BooleanFilter(
+        method="filter_connected", label=_("On the platform")
+    )
 
     class Meta:
         model = Organisation
-        fields = ["q", "kind", "region", "sector", "language", "verified"]
+        fields = ["q", "kind", "region", "sector", "language", "verified", "connected"]
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -56,6 +60,10 @@ class OrganisationFilter(UpdatedSinceFilterSet):
 
     def filter_language(self, queryset, name, value):
         return queryset.filter(languages__contains=[value])
+
+    def filter_connected(self, queryset, name, value):
+        has_members = has_members_expression("pk")
+        return queryset.filter(has_members if value else ~has_members)
 
 
 class ServiceFilter(UpdatedSinceFilterSet):
@@ -113,6 +121,10 @@ class ServiceFilter(UpdatedSinceFilterSet):
         choices=Service.Cost.choices, label=_("Cost"), empty_label=_("All")
     )
     public = django_filters.BooleanFilter(label=_("In the public directory"))
+    # false: of organisations off the platform (no members yet).
+    connected = django_filters.BooleanFilter(
+        method="filter_connected", label=_("Organisation on the platform")
+    )
 
     class Meta:
         model = Service
@@ -128,6 +140,7 @@ class ServiceFilter(UpdatedSinceFilterSet):
             "organisation",
             "cost",
             "public",
+            "connected",
             "updated_since",
         ]
 
@@ -165,3 +178,7 @@ class ServiceFilter(UpdatedSinceFilterSet):
 
     def filter_language(self, queryset, name, value):
         return queryset.filter(languages__contains=[value])
+
+    def filter_connected(self, queryset, name, value):
+        has_members = has_members_expression("organisation_id")
+        return queryset.filter(has_members if value else ~has_members)

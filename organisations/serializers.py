@@ -36,6 +36,20 @@ class OrganisationSerializer(serializers.ModelSerializer):
         child=serializers.ChoiceField(choices=LANGUAGE_CHOICES), required=False
     )
     verified_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    connected = serializers.BooleanField(
+        source="is_connected",
+        read_only=True,
+        help_text="Whether anyone is a member. `false`: the organisation is off the "
+        "platform and answers referrals through the referral slip; coordinators and "
+        "the focal points of the organisation that listed it (`listed_by`) keep its "
+        "profile and services until its own focal point joins.",
+    )
+    listed_by = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text="The organisation whose focal point added it (null: a coordinator "
+        "or a request to join).",
+    )
 
     class Meta:
         model = Organisation
@@ -51,6 +65,8 @@ class OrganisationSerializer(serializers.ModelSerializer):
             "phone",
             "website",
             "address",
+            "contact_person",
+            "opening_hours",
             "regions",
             "provinces",
             "sectors",
@@ -58,6 +74,8 @@ class OrganisationSerializer(serializers.ModelSerializer):
             "verified",
             "verified_at",
             "is_active",
+            "connected",
+            "listed_by",
             "created_at",
             "updated_at",
         ]
@@ -191,9 +209,20 @@ class EligibilitySerializer(serializers.Serializer):
 
 
 class ServiceSerializer(serializers.ModelSerializer):
-    organisation = serializers.PrimaryKeyRelatedField(read_only=True)
+    organisation = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.filter(is_active=True),
+        required=False,
+        help_text="On creation only: an organisation off the platform that the caller "
+        "keeps (a coordinator, or a focal point of the organisation that listed it). "
+        "Omitted: the organisation the caller acts for.",
+    )
     organisation_name = serializers.CharField(
         source="organisation.name", read_only=True
+    )
+    organisation_connected = serializers.BooleanField(
+        read_only=True,
+        help_text="`false`: the organisation is off the platform; a referral reaches "
+        "it through the referral slip.",
     )
     sector = serializers.SlugRelatedField(
         slug_field="code", queryset=Sector.objects.all()
@@ -226,6 +255,7 @@ class ServiceSerializer(serializers.ModelSerializer):
             "id",
             "organisation",
             "organisation_name",
+            "organisation_connected",
             "name",
             "sector",
             "service_type",

@@ -12,6 +12,11 @@ app_name = "organisations"
 urlpatterns = [
     path("", views.OrganisationListView.as_view(), name="list"),
     path("new/", views.OrganisationCreateView.as_view(), name="create"),
+    path(
+        "off-platform/new/",
+        views.UnconnectedOrganisationCreateView.as_view(),
+        name="create_unconnected",
+    ),
     path("<int:pk>/", views.OrganisationDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.OrganisationUpdateView.as_view(), name="edit"),
     path("<int:pk>/verify/", views.verify, name="verify"),

@@ -14,6 +14,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from coordination.cursor import SyncPagination
 from coordination.drf import (
     IF_MATCH_PARAMETER,
     PRECONDITION_RESPONSES,
@@ -38,8 +39,10 @@ from .serializers import (
 )
 from .services import (
     ServicePreconditionFailed,
+    create_organisation,
     create_service,
     rank_services,
+    require_organisation_lister,
     require_service_manager,
     set_acting_organisation,
     update_organisation,
@@ -83,11 +86,27 @@ class ServiceMatchPersonQuerySerializer(ServiceMatchQuerySerializer):
         summary="One organisation",
         responses={200: OrganisationSerializer, **error_responses(401, 404, 429)},
     ),
+    create=extend_schema(
+        summary="Add an organisation (off the platform until someone joins)",
+        description="A coordinator, or a focal point listing an organisation their "
+        "caseworkers refer to that does not use Tansiq (a hospital's social service, "
+        "a delegation): recorded with `listed_by` their organisation. It has no "
+        "members, so `connected` is false: referrals reach it through the referral "
+        "slip, which shows `contact_person`, `phone`, `email`, `address`, "
+        "`opening_hours` and `languages`. Its services are added with "
+        "`POST services/` and `organisation`. Not verified until a coordinator "
+        "verifies it.",
+        responses={
+            201: OrganisationSerializer,
+            **error_responses(400, 401, 403, 409, 422, 429),
+        },
+    ),
     partial_update=extend_schema(
         summary="Edit an organisation's profile",
         description="Its focal point (or a token of the organisation whose owner is "
-        "one), or a coordinator. Regions, provinces and sectors by code; provinces "
-        "must lie in the organisation's regions.",
+        "one), or a coordinator; while it is off the platform (`connected` false), "
+        "also a focal point of the organisation that listed it. Regions, provinces "
+        "and sectors by code; provinces must lie in the organisation's regions.",
         responses={
             200: OrganisationSerializer,
             **error_responses(400, 401, 403, 404, 409, 422, 429),
@@ -99,18 +118,32 @@ class OrganisationViewSet(
     VisibleToUserMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """The shared registry; focal points PATCH their own organisation."""
+    """The shared registry; focal points PATCH their own organisation; coordinators
+    and focal points POST organisations off the platform."""
 
-    queryset = Organisation.objects.prefetch_related(
-        "regions", "provinces", "sectors"
-    ).order_by("updated_at", "id")
+    queryset = (
+        Organisation.objects.with_connected()
+        .prefetch_related("regions", "provinces", "sectors")
+        .order_by("updated_at", "id")
+    )
     serializer_class = OrganisationSerializer
     filterset_class = OrganisationFilter
+    pagination_class = SyncPagination  # `?sync=1` / `?cursor=` walks
     lookup_value_regex = r"[0-9]+"
     http_method_names = ["get", "patch", "post", "head", "options"]
+
+    def create(self, request, *args, **kwargs):
+        require_organisation_lister(request.user)  # 403 before the body is read
+        return super().create(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        serializer.instance = create_organisation(
+            actor=self.request.user, **serializer.validated_data
+        )
 
     def update(self, request, *args, **kwargs):
         kwargs["partial"] = True  # PATCH only: no PUT
@@ -240,8 +273,11 @@ def _api_keys(error: DjangoValidationError) -> DjangoValidationError:
     create=extend_schema(
         summary="Add a service",
         description="For the organisation the caller acts for, by its focal point (or "
-        "a token of the organisation whose owner is one). The service type must belong "
-        "to the sector, the provinces to the regions, and the age range must be sane.",
+        "a token of the organisation whose owner is one); or, with `organisation`, "
+        "for an organisation off the platform that the caller keeps (a coordinator, "
+        "or a focal point of the organisation that listed it). The service type must "
+        "belong to the sector, the provinces to the regions, and the age range must "
+        "be sane.",
         responses={
             201: ServiceSerializer,
             **error_responses(400, 401, 403, 409, 422, 429),
@@ -272,12 +308,14 @@ class ServiceViewSet(
     """The shared catalogue; focal points POST and PATCH their organisation's services."""
 
     queryset = (
-        Service.objects.select_related(*SERVICE_RELATED)
+        Service.objects.with_connected()
+        .select_related(*SERVICE_RELATED)
         .prefetch_related("regions", "provinces")
         .order_by("updated_at", "id")
     )
     serializer_class = ServiceSerializer
     filterset_class = ServiceFilter
+    pagination_class = SyncPagination  # `?sync=1` / `?cursor=` walks
     lookup_value_regex = r"[0-9]+"
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -304,12 +342,18 @@ class ServiceViewSet(
             raise _api_keys(error) from None
 
     def perform_update(self, serializer):
+        data = _service_data(serializer.validated_data)
+        moved_to = data.pop("organisation", serializer.instance.organisation)
+        if moved_to.pk != serializer.instance.organisation_id:
+            raise ValidationError(
+                {"organisation": [_("A service stays with its organisation.")]}
+            )
         try:
             serializer.instance = update_service(
                 serializer.instance,
                 actor=self.request.user,
                 version=self.if_match,
-                **_service_data(serializer.validated_data),
+                **data,
             )
         except ServicePreconditionFailed as stale:
             raise PreconditionFailedError(str(stale.message)) from None

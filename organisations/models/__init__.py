@@ -19,6 +19,7 @@ from .organisations import (
     MembershipQuerySet,
     Organisation,
     OrganisationQuerySet,
+    has_members_expression,
 )
 from .services import Service, ServiceQuerySet
 from .tokens import ApiToken, ApiTokenQuerySet, hash_secret
@@ -41,5 +42,6 @@ __all__ = [
     "ServiceQuerySet",
     "User",
     "UserManager",
+    "has_members_expression",
     "hash_secret",
 ]

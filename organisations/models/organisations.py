@@ -8,6 +8,7 @@ import pghistory
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from coordination.models import Region, Sector, TimeStampedModel
@@ -32,6 +33,22 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
         """Organisations anyone may see (verified and active)."""
         return self.filter(is_active=True, verified=True)
 
+    def with_connected(self) -> OrganisationQuerySet:
+        """Annotate `has_members` (read by `Organisation.is_connected`): one EXISTS in
+        the same query, whatever the number of rows."""
+        return self.annotate(has_members=has_members_expression("pk"))
+
+    def unconnected(self) -> OrganisationQuerySet:
+        """Organisations off the platform: nobody is a member yet."""
+        return self.exclude(has_members_expression("pk"))
+
+
+def has_members_expression(organisation_ref: str) -> Exists:
+    """Whether the organisation `organisation_ref` (a field of the outer query) has at
+    least one member: the one definition of "connected" (PRODUCT.md "Beyond the
+    platform")."""
+    return Exists(Membership.objects.filter(organisation=OuterRef(organisation_ref)))
+
 
 @pghistory.track(
     pghistory.InsertEvent(),
@@ -40,7 +57,14 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
     exclude=["updated_at"],
 )
 class Organisation(TimeStampedModel):
-    """A civil-society, international or public organisation taking part in Tansiq."""
+    """A civil-society, international or public organisation taking part in Tansiq.
+
+    An organisation nobody is a member of yet is *unconnected* (off the platform): a
+    public hospital's social service, a delegation, a small association without
+    accounts. Its contact details (contact person, phone, e-mail, address, opening
+    hours, languages) are what a referral slip carries; a coordinator, or a focal point
+    of the organisation that listed it (`listed_by`), keeps them up to date until its
+    own focal point joins (see organisations.services.organisations)."""
 
     class Kind(models.TextChoices):
         LOCAL_ASSOCIATION = "local_association", _("local association")
@@ -61,6 +85,14 @@ class Organisation(TimeStampedModel):
     phone = models.CharField(_("contact phone"), max_length=40, blank=True)
     website = models.URLField(_("website"), blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
+    # Database defaults: rows written by raw SQL or COPY without these columns stay
+    # valid (as the benchmarks' loaders do).
+    contact_person = models.CharField(
+        _("contact person"), max_length=200, blank=True, db_default=""
+    )
+    opening_hours = models.CharField(
+        _("opening hours"), max_length=300, blank=True, db_default=""
+    )
     regions = models.ManyToManyField(
         Region,
         blank=True,
@@ -93,11 +125,34 @@ class Organisation(TimeStampedModel):
     )
     verified_at = models.DateTimeField(_("verified on"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    listed_by = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="listed_organisations",
+        verbose_name=_("listed by"),
+        help_text=_(
+            "The organisation whose focal point added it while it was off the platform "
+            "(empty: added by a coordinator or through a request to join)."
+        ),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
 
     objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
+        indexes = [  # the API's sync cursor (coordination/cursor.py)
+            models.Index(fields=["updated_at", "id"], name="organisations_org_sync_idx")
+        ]
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
 
@@ -107,6 +162,18 @@ class Organisation(TimeStampedModel):
     @property
     def short_name(self) -> str:
         return self.acronym or self.name
+
+    @property
+    def is_connected(self) -> bool:
+        """Whether anyone is a member (else the organisation is off the platform and
+        answers referrals through the slip). Reads the `with_connected()` annotation
+        when the row has it, so lists stay at a constant number of queries."""
+        if "has_members" in self.__dict__:
+            return bool(self.__dict__["has_members"])
+        if self.pk is None:
+            return False
+        self.has_members = self.memberships.exists()
+        return self.has_members
 
 
 class MembershipQuerySet(models.QuerySet["Membership"]):

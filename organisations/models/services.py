@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from coordination.models import Region, Sector, TimeStampedModel
 
 from .choices import LANGUAGE_CHOICES, VULNERABILITY_CHOICES
-from .organisations import Organisation
+from .organisations import Organisation, has_members_expression
 
 if TYPE_CHECKING:
     from .users import User
@@ -38,6 +38,13 @@ class ServiceQuerySet(models.QuerySet["Service"]):
             status__in=(Service.Status.AVAILABLE, Service.Status.FULL),
             organisation__verified=True,
             organisation__is_active=True,
+        )
+
+    def with_connected(self) -> ServiceQuerySet:
+        """Annotate `organisation_has_members` (read by `Service.is_off_platform`):
+        one EXISTS in the same query, whatever the number of rows."""
+        return self.annotate(
+            organisation_has_members=has_members_expression("organisation_id")
         )
 
     def referable(self) -> ServiceQuerySet:
@@ -208,6 +215,20 @@ class Service(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"service-{self.pk}"
+
+    @property
+    def organisation_connected(self) -> bool:
+        """Whether its organisation has members (reads the `with_connected()`
+        annotation when the row has it)."""
+        if "organisation_has_members" in self.__dict__:
+            return bool(self.__dict__["organisation_has_members"])
+        return self.organisation.is_connected
+
+    @property
+    def is_off_platform(self) -> bool:
+        """Whether its organisation has no members yet: a referral reaches it through
+        the referral slip, not the inbox."""
+        return not self.organisation_connected
 
     @property
     def language_labels(self) -> list[str]:

@@ -16,6 +16,8 @@ from coordination.exceptions import PreconditionFailed as BasePreconditionFailed
 from coordination.unset import UNSET, Unset, given
 from organisations.models import Organisation, Service, User
 
+from .organisations import may_keep_unconnected
+
 if TYPE_CHECKING:
     from coordination.models import Province, Region, Sector, ServiceType
 
@@ -65,11 +67,13 @@ class ServicePreconditionFailed(BasePreconditionFailed):
 
 def require_service_manager(actor: User, organisation: Organisation) -> None:
     """An organisation's catalogue is managed by its focal points (caseworkers read it;
-    coordinators verify organisations but do not speak for their services)."""
+    coordinators verify organisations but do not speak for their services). An
+    organisation off the platform has none: coordinators and the focal points of the
+    organisation that listed it keep its services until someone joins it."""
     acting = actor.acting_organisation
-    if not (
-        actor.is_focal_point and acting is not None and acting.pk == organisation.pk
-    ):
+    if actor.is_focal_point and acting is not None and acting.pk == organisation.pk:
+        return
+    if not may_keep_unconnected(actor, organisation):
         raise PermissionDenied(
             _("Only a focal point of the organisation may change its services.")
         )
@@ -148,6 +152,7 @@ def _dedupe(values: dict) -> None:
 def create_service(
     *,
     actor: User,
+    organisation: Organisation | None = None,
     name: str,
     sector: Sector,
     service_type: ServiceType,
@@ -180,9 +185,10 @@ def create_service(
     status: str | Unset = UNSET,
     public: bool | Unset = UNSET,
 ) -> Service:
-    """Add a service to the catalogue of the actor's acting organisation (a field not
+    """Add a service to the catalogue of the actor's acting organisation, or of
+    `organisation` when it is off the platform and the actor keeps it (a field not
     given takes the model's default)."""
-    organisation = actor.acting_organisation
+    organisation = organisation or actor.acting_organisation
     if organisation is None:
         raise PermissionDenied(_("Act for an organisation to add its services."))
     require_service_manager(actor, organisation)

@@ -133,13 +133,16 @@ def rank_services(
     best first: same service type, same province > same region, a shared language,
     accessibility, shorter response delay, places left. With the person's `age` and
     `sex`, services whose criteria exclude them are not hidden but ranked after every
-    other, saying why ("not_eligible"). Three queries whatever the size."""
+    other, saying why ("not_eligible"). Services of organisations off the platform are
+    proposed like any other (`service.is_off_platform` says so: they answer through
+    the referral slip). Three queries whatever the size."""
     if region is None and province is not None:
         region = province.region
     rows = (
         (queryset if queryset is not None else Service.objects.all())
         .referable()
         .filter(sector=sector)
+        .with_connected()
         .select_related("organisation", "sector", "service_type")
         .prefetch_related("regions", "provinces")
     )

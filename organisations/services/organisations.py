@@ -1,5 +1,19 @@
 """Organisations of the registry: registering, editing the profile, verifying and
-deactivating them."""
+deactivating them.
+
+Organisations off the platform ("unconnected": nobody is a member yet, PRODUCT.md
+"Beyond the platform") are listed so that referrals can reach them through the slip. The
+rule, one for pages and API:
+
+- a coordinator, or a focal point acting for their organisation, may add one
+  (`create_organisation`); a focal point's addition records their organisation as
+  `listed_by`, and `created_by` records the person (the audit trail keeps every change);
+- while it has no members, its profile and services are kept by coordinators and by the
+  focal points of the organisation that listed it (`may_keep_unconnected`);
+- once anyone joins it (a coordinator invites its focal point, who accepts), it is
+  connected: the same row, with its services and referrals, now kept by its own focal
+  points (coordinators still edit any profile, as before); the listing organisation
+  loses its hand on it."""
 
 from __future__ import annotations
 
@@ -9,10 +23,12 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
+from coordination.exceptions import PermissionDenied
 from coordination.permissions import require_coordinator, require_focal_point_of
 from coordination.unset import UNSET, Unset, given
-from organisations.models import ApiToken, Organisation
+from organisations.models import ApiToken, Membership, Organisation
 
 if TYPE_CHECKING:
     from coordination.models import Province, Region, Sector
@@ -29,6 +45,8 @@ PROFILE_FIELDS = (
     "phone",
     "website",
     "address",
+    "contact_person",
+    "opening_hours",
     "languages",
 )
 PROFILE_M2M = ("regions", "provinces", "sectors")
@@ -44,6 +62,64 @@ def unique_organisation_code(name: str, acronym: str = "") -> str:
     return code
 
 
+def has_members(organisation: Organisation) -> bool:
+    """Whether anyone is a member now (read afresh: authority is never decided on a
+    cached answer)."""
+    return Membership.objects.filter(organisation=organisation).exists()
+
+
+def may_keep_unconnected(actor: User, organisation: Organisation) -> bool:
+    """Whether the actor keeps this organisation's profile and services because it is
+    off the platform: a coordinator, or a focal point acting for the organisation that
+    listed it; only while nobody is a member."""
+    if actor.is_coordinator:
+        steward = True
+    else:
+        acting = actor.acting_organisation
+        steward = (
+            actor.is_focal_point
+            and acting is not None
+            and organisation.listed_by_id is not None
+            and acting.pk == organisation.listed_by_id
+        )
+    return steward and not has_members(organisation)
+
+
+def require_profile_editor(actor: User, organisation: Organisation) -> None:
+    """A profile is edited by its focal point or a coordinator; an unconnected one also
+    by a focal point of the organisation that listed it."""
+    if actor.is_coordinator or may_keep_unconnected(actor, organisation):
+        return
+    require_focal_point_of(actor, organisation)
+
+
+def can_edit_profile(actor: User, organisation: Organisation) -> bool:
+    try:
+        require_profile_editor(actor, organisation)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def require_organisation_lister(actor: User) -> None:
+    """Who may add an organisation: a coordinator (any), or a focal point acting for
+    their organisation (one off the platform that their organisation refers to)."""
+    if actor.is_coordinator:
+        return
+    if not (actor.is_focal_point and actor.acting_organisation is not None):
+        raise PermissionDenied(
+            _("Only a coordinator or a focal point may add an organisation.")
+        )
+
+
+def can_list_organisations(actor: User) -> bool:
+    try:
+        require_organisation_lister(actor)
+    except PermissionDenied:
+        return False
+    return True
+
+
 @transaction.atomic
 def update_organisation(
     organisation: Organisation,
@@ -57,15 +133,17 @@ def update_organisation(
     phone: str | Unset = UNSET,
     website: str | Unset = UNSET,
     address: str | Unset = UNSET,
+    contact_person: str | Unset = UNSET,
+    opening_hours: str | Unset = UNSET,
     languages: Sequence[str] | Unset = UNSET,
     regions: Iterable[Region] | Unset = UNSET,
     provinces: Iterable[Province] | Unset = UNSET,
     sectors: Iterable[Sector] | Unset = UNSET,
 ) -> Organisation:
-    """Edit an organisation's profile (its focal point, or a coordinator); only the
+    """Edit an organisation's profile (its focal point, or a coordinator; while it is
+    off the platform, a focal point of the organisation that listed it); only the
     fields given change."""
-    if not actor.is_coordinator:
-        require_focal_point_of(actor, organisation)
+    require_profile_editor(actor, organisation)
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     changed = given(
         name=name,
@@ -76,6 +154,8 @@ def update_organisation(
         phone=phone,
         website=website,
         address=address,
+        contact_person=contact_person,
+        opening_hours=opening_hours,
         languages=languages,
     )
     for field, value in changed.items():
@@ -99,13 +179,17 @@ def create_organisation(
     phone: str = "",
     website: str = "",
     address: str = "",
+    contact_person: str = "",
+    opening_hours: str = "",
     languages: Sequence[str] = (),
     regions: Iterable[Region] = (),
     provinces: Iterable[Province] = (),
     sectors: Iterable[Sector] = (),
 ) -> Organisation:
-    """Register an organisation directly (coordinators)."""
-    require_coordinator(actor)
+    """Register an organisation directly: a coordinator, or a focal point listing one
+    off the platform (recorded as `listed_by` their organisation). Nobody is a member
+    yet, so it is unconnected until a coordinator invites its focal point."""
+    require_organisation_lister(actor)
     organisation = Organisation.objects.create(
         code=unique_organisation_code(name, acronym),
         name=name,
@@ -116,7 +200,11 @@ def create_organisation(
         phone=phone,
         website=website,
         address=address,
+        contact_person=contact_person,
+        opening_hours=opening_hours,
         languages=list(languages),
+        listed_by=None if actor.is_coordinator else actor.acting_organisation,
+        created_by=actor,
     )
     for field, rows in (
         ("regions", regions),

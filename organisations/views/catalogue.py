@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -21,7 +22,7 @@ from coordination.permissions import VisibleToUserMixin
 from organisations import services
 from organisations.filters import ServiceFilter
 from organisations.forms import ServiceForm
-from organisations.models import Service
+from organisations.models import Organisation, Service
 
 SERVICE_LIST_RELATED = ("organisation", "sector", "service_type")
 
@@ -58,7 +59,8 @@ class ServiceListView(LoginRequiredMixin, VisibleToUserMixin, FilterView):
     """The shared catalogue of services, filtered and paginated."""
 
     queryset = (
-        Service.objects.select_related(*SERVICE_LIST_RELATED)
+        Service.objects.with_connected()
+        .select_related(*SERVICE_LIST_RELATED)
         .prefetch_related("provinces", "regions")
         .order_by("organisation__name", "name", "pk")
     )
@@ -85,9 +87,11 @@ class ServiceListView(LoginRequiredMixin, VisibleToUserMixin, FilterView):
 class ServiceDetailView(LoginRequiredMixin, VisibleToUserMixin, DetailView):
     """A service: what, where, for whom, how to refer."""
 
-    queryset = Service.objects.select_related(
-        *SERVICE_LIST_RELATED, "created_by", "updated_by"
-    ).prefetch_related("regions", "provinces")
+    queryset = (
+        Service.objects.with_connected()
+        .select_related(*SERVICE_LIST_RELATED, "created_by", "updated_by")
+        .prefetch_related("regions", "provinces")
+    )
     template_name = "services/service_detail.html"
     context_object_name = "service"
 
@@ -105,35 +109,56 @@ class ServiceDetailView(LoginRequiredMixin, VisibleToUserMixin, DetailView):
 
 
 class ServiceCreateView(LoginRequiredMixin, FormView):
-    """Add a service to the acting organisation's catalogue (its focal points)."""
+    """Add a service to the acting organisation's catalogue (its focal points), or,
+    with `?organisation=<id>`, to an organisation off the platform the user keeps
+    (coordinators, focal points of the organisation that listed it)."""
 
     form_class = ServiceForm
     template_name = "services/service_form.html"
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            acting = request.user.acting_organisation
-            if acting is None:
-                raise PermissionDenied(
-                    _("Act for an organisation to add its services.")
-                )
-            services.require_service_manager(request.user, acting)
+            self.organisation = self._organisation(request)
+            services.require_service_manager(request.user, self.organisation)
         return super().dispatch(request, *args, **kwargs)
 
+    @staticmethod
+    def _organisation(request) -> Organisation:
+        wanted = request.GET.get("organisation", "")
+        if wanted:  # an organisation one cannot see is a 404, as everywhere
+            if not wanted.isdigit():
+                raise Http404
+            return get_object_or_404(
+                Organisation.objects.visible_to(request.user), pk=wanted
+            )
+        acting = request.user.acting_organisation
+        if acting is None:
+            raise PermissionDenied(_("Act for an organisation to add its services."))
+        return acting
+
     def get_initial(self):
-        acting = self.request.user.acting_organisation
+        organisation = self.organisation
+        off_platform = not services.has_members(organisation)
         return {
-            "regions": list(acting.regions.values_list("pk", flat=True)),
-            "languages": list(acting.languages),
-            "phone": acting.phone,
-            "address": acting.address,
-            "how_to_refer": [Service.Channel.TANSIQ],
+            "regions": list(organisation.regions.values_list("pk", flat=True)),
+            "languages": list(organisation.languages),
+            "phone": organisation.phone,
+            "address": organisation.address,
+            "opening_hours": organisation.opening_hours,
+            # Off the platform, the person goes with the slip (or calls first).
+            "how_to_refer": [Service.Channel.TANSIQ]
+            + ([Service.Channel.PHONE] if off_platform and organisation.phone else []),
         }
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(organisation=self.organisation, **kwargs)
 
     def form_valid(self, form):
         with service_errors(form):
             service = services.create_service(
-                actor=self.request.user, **form.service_data()
+                actor=self.request.user,
+                organisation=self.organisation,
+                **form.service_data(),
             )
             messages.success(self.request, _("The service has been added."))
             return redirect("services:detail", pk=service.pk)
@@ -199,6 +224,7 @@ class PublicServiceListView(FilterView):
 
     queryset = (
         Service.objects.public()
+        .with_connected()
         .select_related(*SERVICE_LIST_RELATED)
         .prefetch_related("provinces", "regions")
         .order_by("status", "name", "pk")  # available before full
@@ -254,6 +280,7 @@ class PublicServiceDetailView(DetailView):
 
     queryset = (
         Service.objects.public()
+        .with_connected()
         .select_related(*SERVICE_LIST_RELATED)
         .prefetch_related("provinces", "regions")
     )

@@ -198,6 +198,10 @@ class CoordinatorInviteView(LoginRequiredMixin, FormView):
         initial = {"role": Invitation.Role.FOCAL_POINT}
         if (org := self.request.GET.get("organisation", "")).isdigit():
             initial["organisation"] = org
+            # Off the platform, its contact address is the likely focal point's.
+            organisation = Organisation.objects.filter(pk=org).first()
+            if organisation is not None and not services.has_members(organisation):
+                initial["email"] = organisation.email
         return initial
 
     def form_valid(self, form):

@@ -51,7 +51,9 @@ def require_manager_page(user: User, organisation: Organisation) -> None:
 class OrganisationListView(LoginRequiredMixin, VisibleToUserMixin, FilterView):
     """The shared registry, filtered, sorted and paginated."""
 
-    queryset = Organisation.objects.prefetch_related("regions", "sectors")
+    queryset = Organisation.objects.with_connected().prefetch_related(
+        "regions", "sectors"
+    )
     filterset_class = OrganisationFilter
     template_name = "organisations/organisation_list.html"
     paginate_by = 25
@@ -72,6 +74,11 @@ class OrganisationListView(LoginRequiredMixin, VisibleToUserMixin, FilterView):
             ("true", _("Verified only")),
             ("false", _("Not verified only")),
         ]
+        fields["connected"].widget.choices = [
+            ("unknown", _("All")),
+            ("true", _("On the platform")),
+            ("false", _("Off the platform")),
+        ]
         return filterset
 
     def get_sort(self) -> str:
@@ -90,14 +97,17 @@ class OrganisationListView(LoginRequiredMixin, VisibleToUserMixin, FilterView):
         context["is_filtered"] = any(
             self.request.GET.get(name) for name in self.filterset_class.Meta.fields
         )
+        context["can_list"] = services.can_list_organisations(self.request.user)
         return context
 
 
 class OrganisationDetailView(LoginRequiredMixin, VisibleToUserMixin, DetailView):
     """An organisation's profile; members only for its own members and coordinators."""
 
-    queryset = Organisation.objects.select_related("verified_by").prefetch_related(
-        "regions", "provinces__region", "sectors"
+    queryset = (
+        Organisation.objects.with_connected()
+        .select_related("verified_by", "listed_by", "created_by")
+        .prefetch_related("regions", "provinces__region", "sectors")
     )
     template_name = "organisations/organisation_detail.html"
 
@@ -107,8 +117,8 @@ class OrganisationDetailView(LoginRequiredMixin, VisibleToUserMixin, DetailView)
         acting = user.acting_organisation
         is_own = acting is not None and acting.pk == org.pk
         context["is_own"] = is_own
-        context["can_edit"] = user.is_coordinator or is_focal_point_of(user, org)
-        context["can_manage"] = context["can_edit"]
+        context["can_edit"] = services.can_edit_profile(user, org)
+        context["can_manage"] = user.is_coordinator or is_focal_point_of(user, org)
         context["languages"] = [LANGUAGE_NAMES.get(c, c) for c in org.languages]
         context["services"] = (
             Service.objects.visible_to(user)
@@ -116,6 +126,8 @@ class OrganisationDetailView(LoginRequiredMixin, VisibleToUserMixin, DetailView)
             .select_related("sector", "service_type")
         )
         context["can_manage_services"] = services.can_manage_services(user, org)
+        # Adding a service for an organisation one keeps off the platform names it.
+        context["add_service_for"] = None if is_own else org
         if user.is_coordinator or is_own:
             context["members"] = (
                 Membership.objects.visible_to(user)
@@ -136,11 +148,7 @@ class OrganisationUpdateView(LoginRequiredMixin, VisibleToUserMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             self.object = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
-            if not (
-                request.user.is_coordinator
-                or is_focal_point_of(request.user, self.object)
-            ):
-                raise PermissionDenied
+            services.require_profile_editor(request.user, self.object)
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
@@ -179,6 +187,35 @@ class OrganisationCreateView(LoginRequiredMixin, FormView):
                 self.request,
                 _(
                     "The organisation has been registered. Verify it and invite its focal point."
+                ),
+            )
+            return redirect("organisations:detail", pk=organisation.pk)
+        return self.form_invalid(form)
+
+
+class UnconnectedOrganisationCreateView(OrganisationCreateView):
+    """Add an organisation off the platform that referrals go to (a hospital's social
+    service, a delegation, a small association without accounts): coordinators, and
+    focal points for the services their caseworkers refer to."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            services.require_organisation_lister(request.user)
+        return super(OrganisationCreateView, self).dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(unconnected=True, **kwargs)
+
+    def form_valid(self, form):
+        with service_errors(form):
+            organisation = services.create_organisation(
+                actor=self.request.user, **form.cleaned_data
+            )
+            messages.success(
+                self.request,
+                _(
+                    "The organisation has been added, off the platform. Add the "
+                    "services people are referred to there."
                 ),
             )
             return redirect("organisations:detail", pk=organisation.pk)

@@ -593,9 +593,10 @@ def test_a_coordinator_creates_an_organisation_with_a_unique_code(coordinator):
     assert (first.code, second.code) == ("aml", "aml-2")
 
 
-def test_only_coordinators_create_organisations(focal_a):
+def test_only_coordinators_and_focal_points_create_organisations(worker_a):
+    # A focal point lists one off the platform (tests/organisations/test_unconnected.py).
     with pytest.raises(PermissionDenied):
-        create_organisation(actor=focal_a, name="X", kind="donor")
+        create_organisation(actor=worker_a, name="X", kind="donor")
 
 
 def test_verification_records_who_and_when(coordinator, org_c):
