@@ -21,9 +21,10 @@ from .models import (
     Beneficiary,
     Consent,
     Referral,
+    ReferralFeedback,
     WGSSAnswer,
 )
-from .services import FIELDS, ConsentTerms
+from .services import FIELDS, ConsentTerms, normalise_referral_code
 
 
 class TelInput(forms.TextInput):
@@ -156,6 +157,21 @@ class BeneficiaryForm(forms.Form):
         return data
 
 
+def slip_identity_field() -> forms.ChoiceField:
+    """What the slip may show, asked in both consent forms (absent: the code only)."""
+    return forms.ChoiceField(
+        label=_("On the referral slip"),
+        choices=_capitalised(Consent.SlipIdentity.choices),
+        initial=Consent.SlipIdentity.NONE,
+        required=False,  # absent: the code only
+        widget=forms.RadioSelect,
+        help_text=_(
+            "What the slip the person carries (and a text sent by WhatsApp or SMS) "
+            "may show besides the referral code. Ask the person."
+        ),
+    )
+
+
 class ConsentForm(forms.Form):
     organisation = forms.ModelChoiceField(
         label=_("Shared with"),
@@ -178,6 +194,7 @@ class ConsentForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    slip_identity = slip_identity_field()
     justification = forms.CharField(
         label=_("Justification (vital interest)"),
         max_length=2000,
@@ -308,6 +325,7 @@ class ReferralConsentForm(forms.Form):
             "What the person agreed to share, e.g. name, phone, medical needs."
         ),
     )
+    slip_identity = slip_identity_field()
     justification = forms.CharField(
         label=_("Justification (vital interest)"),
         max_length=2000,
@@ -332,6 +350,7 @@ class ReferralConsentForm(forms.Form):
             given_by=data.get("given_by") or "",
             scope=data["scope"],
             justification=data.get("justification") or "",
+            slip_identity=data.get("slip_identity") or Consent.SlipIdentity.NONE,
         )
 
 
@@ -403,3 +422,71 @@ class CancelReferralForm(_ReferralActionForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class FollowUpForm(_ReferralActionForm):
+    """The sender's answer at the follow-up date: was the person served?"""
+
+    served = forms.ChoiceField(
+        label=_("Was the person served?"),
+        choices=_capitalised(Referral.Served.choices),
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Why not?"),
+        help_text=_("Needed for “no”. No name or contact details here."),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("served") == Referral.Served.NO
+            and not data.get("note", "").strip()
+        ):
+            self.add_error("note", _("Say why the person was not served."))
+        return data
+
+
+class PersonFeedbackForm(forms.Form):
+    """The public page where a referred person writes about their referral with the
+    code on their slip. `website` is a honeypot: people never see it, robots fill it."""
+
+    code = forms.CharField(
+        label=_("Referral code (on your slip)"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "dir": "ltr"}
+        ),
+    )
+    kind = forms.ChoiceField(
+        label=_("How did it go?"),
+        choices=[
+            ("", _("I prefer not to say")),
+            *_capitalised(ReferralFeedback.Kind.choices),
+        ],
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    text = forms.CharField(
+        label=_("Your message"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"}),
+    )
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    def clean_code(self):
+        code = normalise_referral_code(self.cleaned_data["code"])
+        suffix = code.removeprefix("REF-")
+        if len(suffix) != 6 or not suffix.isalnum():
+            raise forms.ValidationError(
+                _("Type the code as it is written on your slip, e.g. REF-7K3Q9X.")
+            )
+        return code

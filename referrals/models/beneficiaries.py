@@ -411,6 +411,7 @@ class Consent(TimeStampedModel):
         max_length=12,
         choices=SlipIdentity.choices,
         default=SlipIdentity.NONE,
+        db_default=SlipIdentity.NONE,
         help_text=_(
             "What the slip the person carries may show besides the referral code."
         ),

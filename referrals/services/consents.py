@@ -29,12 +29,14 @@ def record_consent(
     given_by: str = "",
     legal_basis: str = Consent.LegalBasis.CONSENT,
     justification: str = "",
+    slip_identity: str = Consent.SlipIdentity.NONE,
 ) -> Consent:
     """Record that the beneficiary's identity may be shared with `organisation`; vital
     interest (no consent possible) only by a focal point, with a justification."""
     beneficiary = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
     require_member(actor, beneficiary.organisation)
     errors: dict[str, list[str]] = {}
+    slip_identity = slip_identity or Consent.SlipIdentity.NONE
     if legal_basis not in Consent.LegalBasis.values:
         errors["legal_basis"] = [_("Choose consent or vital interest.")]
     if organisation.pk == beneficiary.organisation_id:
@@ -45,6 +47,10 @@ def record_consent(
         errors["organisation"] = [_("This organisation is no longer active.")]
     if not (scope or "").strip():
         errors["scope"] = [_("Say what may be shared.")]
+    if slip_identity not in Consent.SlipIdentity.values:
+        errors["slip_identity"] = [
+            _("Choose what the slip may show: the code only, initials or first name.")
+        ]
     if given_by and given_by not in Consent.GivenBy.values:
         errors["given_by"] = [_("Choose the person or a caregiver.")]
     elif legal_basis == Consent.LegalBasis.CONSENT and not given_by:
@@ -71,6 +77,10 @@ def record_consent(
         scope=scope.strip(),
         legal_basis=legal_basis,
         justification=(justification or "").strip(),
+        # Under vital interest the person agreed to nothing: the slip shows the code.
+        slip_identity=slip_identity
+        if legal_basis == Consent.LegalBasis.CONSENT
+        else Consent.SlipIdentity.NONE,
         recorded_by=actor,
         recorded_at=now,
     )

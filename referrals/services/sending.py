@@ -46,6 +46,7 @@ class ConsentTerms:
     given_by: str = ""
     legal_basis: str = Consent.LegalBasis.CONSENT
     justification: str = ""
+    slip_identity: str = Consent.SlipIdentity.NONE
 
 
 def referral_errors(
@@ -141,6 +142,7 @@ def _the_consent(
             given_by=new.given_by,
             legal_basis=new.legal_basis,
             justification=new.justification,
+            slip_identity=new.slip_identity,
         )
     return None
 
