@@ -3,7 +3,7 @@ personal in them.
 
 sentry-sdk with its Django and Celery integrations, no default PII collection (sentry-sdk's `send_default_pii` left unset, which means off), no request
 bodies, and `scrub_event` as `before_send`: the request keeps only its method, its URL
-without query string and a few harmless headers (no cookies, no address); the user only
+without query string (and without a confirmation link's token) and a few harmless headers (no cookies, no address); the user only
 their id; local variables are read for the values of identity fields and then dropped;
 those values, e-mail addresses and phone-like numbers are blanked wherever they appear
 (exception messages, log messages, breadcrumbs, extra data). The event is tagged with the
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 from typing import Any
+
+from .observability import redact_path
 
 FILTERED = "[Filtered]"
 # Keys whose values are identity (beneficiaries' fields, referrals.models.IDENTITY_FIELDS,
@@ -60,7 +62,7 @@ def _harvest(value: Any, found: set[str], keyed: bool = False) -> None:
 def _blank(text: str, secrets: set[str]) -> str:
     for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, FILTERED)
-    return PHONE.sub(FILTERED, EMAIL.sub(FILTERED, text))
+    return redact_path(PHONE.sub(FILTERED, EMAIL.sub(FILTERED, text)))
 
 
 def _scrub(value: Any, secrets: set[str]) -> Any:
@@ -98,6 +100,7 @@ def scrub_event(event: dict, hint: dict | None = None) -> dict:
         frame.pop("vars", None)  # any local may hold a person's data
     if request:
         url = str(request.get("url") or "").split("?", 1)[0].split("#", 1)[0]
+        url = redact_path(url)  # e.g. a confirmation link's token
         headers = {
             name: value
             for name, value in (request.get("headers") or {}).items()

@@ -8,7 +8,10 @@ their task id and name the same way. `JsonFormatter` writes one JSON object per 
 (LOG_FORMAT=json); `RequestContextFilter` gives plain lines the request id too.
 
 Nothing personal is logged: never a query string, a body, a header or an address; an
-exception is logged by its type and stack, not its message (which may quote a value)."""
+exception is logged by its type and stack, not its message (which may quote a value).
+Nor a secret a path carries: the referral slip's confirmation link, /l/<token>/, is
+logged as /l/[redacted] (`redact_path`, and `RedactSecretPaths` on the loggers that
+quote paths: Django's "Not Found: …", the CSRF refusals, runserver's lines)."""
 
 from __future__ import annotations
 
@@ -33,6 +36,29 @@ RECORD_FIELDS = ("status", "duration_ms", "view")
 
 _context: ContextVar[dict[str, str] | None] = ContextVar("log_context", default=None)
 request_logger = logging.getLogger("tansiq.request")
+
+# Paths holding a secret: the referral slip's one-time confirmation link (its token is
+# a credential for whoever holds the slip). Matched anywhere in a text, full URLs too.
+SECRET_PATH = re.compile(r"/l/[^/\s?#\"'<>]+")
+REDACTED_PATH = "/l/[redacted]"
+
+
+def redact_path(path: str) -> str:
+    """The path (or any text) with the secret part of secret paths blanked."""
+    if "/l/" not in path:
+        return path
+    return SECRET_PATH.sub(REDACTED_PATH, path)
+
+
+class RedactSecretPaths(logging.Filter):
+    """Blanks secret paths in a record's message before any handler sees it (set on the
+    loggers that quote request paths, so test captures and error reports get it blanked too)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "/l/" in message:
+            record.msg, record.args = redact_path(message), ()
+        return True
 
 
 def current_request_id() -> str | None:
@@ -59,8 +85,9 @@ class RequestIdMiddleware:
             from .error_reports import tag_request_id
 
             tag_request_id(request_id)
+        path = redact_path(request.path)
         token = _context.set(
-            {"request_id": request_id, "method": request.method, "path": request.path}
+            {"request_id": request_id, "method": request.method, "path": path}
         )
         started = time.perf_counter()
         try:
@@ -71,7 +98,7 @@ class RequestIdMiddleware:
             request_logger.info(
                 "%s %s %s",
                 request.method,
-                request.path,
+                path,
                 response.status_code,
                 extra={
                     "status": response.status_code,
@@ -140,7 +167,10 @@ def logging_config(*, log_format: str, level: str) -> dict:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"context": {"()": RequestContextFilter}},
+        "filters": {
+            "context": {"()": RequestContextFilter},
+            "secret_paths": {"()": RedactSecretPaths},
+        },
         "formatters": {
             "plain": {"format": plain},
             "json": {"()": JsonFormatter},
@@ -156,7 +186,9 @@ def logging_config(*, log_format: str, level: str) -> dict:
         "loggers": {
             "django.db.backends": {"level": "WARNING"},
             # runserver's access lines quote the query string; ours do not.
-            "django.server": {"level": "WARNING"},
+            "django.server": {"level": "WARNING", "filters": ["secret_paths"]},
+            "django.request": {"filters": ["secret_paths"]},
+            "django.security.csrf": {"filters": ["secret_paths"]},
         },
     }
 

@@ -1,12 +1,15 @@
-"""The API's throttles: DRF's, identifying anonymous clients by `client_ip` (the
+"""The API's throttles (and `over_page_limit` for public pages): DRF's, identifying anonymous clients by `client_ip` (the
 trusted-proxy setting) and letting requests through when the cache cannot count them
 (a Redis outage must not stop the API; the cache backend normally falls back to a
 per-process count on its own, see coordination/cache.py)."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import time
 
+from django.core.cache import cache
 from rest_framework import throttling
 
 from .client_ip import client_ip
@@ -40,4 +43,31 @@ class ScopedRateThrottle(ClientIPMixin, throttling.ScopedRateThrottle):
     """Per-view scopes (`throttle_scope`), one budget per user or client address."""
 
 
-__all__ = ["AnonRateThrottle", "ScopedRateThrottle", "UserRateThrottle"]
+def over_page_limit(request, scope: str, *, limit: int, window: int) -> bool:
+    """For pages outside DRF (e.g. the public confirmation links): count this request
+    against the client address's budget of `limit` requests per `window` seconds in
+    `scope`, and say whether the budget is spent. A fixed window in the cache (which
+    keeps counting per process while Redis is down); the address is hashed in the key;
+    a cache error lets the request through, never a 500."""
+    address = hashlib.sha256(client_ip(request).encode()).hexdigest()[:32]
+    key = f"page-limit:{scope}:{window}:{int(time.time() // window)}:{address}"
+    try:
+        if cache.add(key, 1, timeout=window + 1):
+            return limit < 1
+        try:
+            count = cache.incr(key)
+        except ValueError:  # the window ended between add and incr
+            cache.add(key, 1, timeout=window + 1)
+            count = 1
+    except Exception as exc:  # the cache is unusable: fail open
+        logger.warning("Page rate limit skipped: cache error (%s).", type(exc).__name__)
+        return False
+    return count > limit
+
+
+__all__ = [
+    "AnonRateThrottle",
+    "ScopedRateThrottle",
+    "UserRateThrottle",
+    "over_page_limit",
+]

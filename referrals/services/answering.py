@@ -1,9 +1,15 @@
 """The answers to a referral: the receiver accepts, declines, completes or assigns it,
 the sender cancels it. Each locks the row first, checks who acts and the version seen,
-and writes its timeline event and tells the other side in the same transaction."""
+and writes its timeline event and tells the other side in the same transaction.
+
+The receiver's three answers are transitions (`accept_locked`, `decline_locked`,
+`complete_locked`) on a locked referral by an `Answerer`: a member acting for the
+receiving organisation, or the receiving service through the slip's confirmation link
+(no actor; `links.answer_through_link`). Both paths share them: one state machine."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -17,6 +23,7 @@ from notifications.models import Notification, WebhookSubscription
 from notifications.services.outbox import queue_notification
 from referrals.models import Referral, ReferralEvent
 
+from .follow_up import follow_up_delay
 from .steps import (
     check_version,
     lock,
@@ -36,19 +43,44 @@ Kind = Notification.Kind
 Event = WebhookSubscription.Event
 
 
+@dataclass(frozen=True)
+class Answerer:
+    """Who answers: a member (`actor`, for their acting organisation), or the receiving
+    service through the confirmation link (`actor` None, `via_link`, and the receiving
+    organisation named on the timeline)."""
+
+    actor: User | None
+    organisation: Organisation | None = None
+    via_link: bool = False
+
+    @classmethod
+    def through_link(cls, referral: Referral) -> Answerer:
+        return cls(actor=None, organisation=referral.to_organisation, via_link=True)
+
+
 def _finish(
     referral: Referral,
     *,
-    actor: User,
+    actor: User | None,
     event: str,
     note: str = "",
     now: datetime,
     notify: tuple[str, str],
     to: Organisation,
+    by: Answerer | None = None,
 ) -> None:
     """What every answer does after its own changes are saved: the timeline event, the
     person's activity, and the other side told (in-app, e-mail, webhooks)."""
-    write_event(referral, event, actor=actor, note=note, at=now)
+    by = by or Answerer(actor)
+    write_event(
+        referral,
+        event,
+        actor=actor,
+        organisation=by.organisation,
+        note=note,
+        at=now,
+        via_link=by.via_link,
+    )
     touch_beneficiary(referral, now)
     kind, webhook_event = notify
     queue_notification(
@@ -73,6 +105,14 @@ def accept_referral(
     referral = lock(referral)
     require_receiver(actor, referral)
     check_version(referral, version)
+    return accept_locked(referral, Answerer(actor), assign_to=assign_to)
+
+
+def accept_locked(
+    referral: Referral, by: Answerer, *, assign_to: User | None = None
+) -> Referral:
+    """Pending → accepted, on a referral `lock`ed in the caller's transaction."""
+    actor = by.actor
     if referral.status != Status.PENDING:
         raise Conflict(_("Only a pending referral can be accepted."))
     if assign_to is not None:
@@ -80,7 +120,9 @@ def accept_referral(
     now = timezone.now()
     referral.status = Status.ACCEPTED
     referral.responded_at = now
-    fields = ["status", "responded_at"]
+    # Accepted is not served: the sender is asked at this date (follow_up.py).
+    referral.follow_up_at = now + follow_up_delay(referral.priority)
+    fields = ["status", "responded_at", "follow_up_at"]
     if assign_to is not None:
         referral.assigned_to = assign_to
         fields.append("assigned_to")
@@ -92,6 +134,7 @@ def accept_referral(
         now=now,
         notify=(Kind.REFERRAL_ACCEPTED, Event.REFERRAL_ACCEPTED),
         to=referral.from_organisation,
+        by=by,
     )
     if assign_to is not None:
         write_event(
@@ -116,6 +159,12 @@ def decline_referral(
     referral = lock(referral)
     require_receiver(actor, referral)
     check_version(referral, version)
+    return decline_locked(referral, Answerer(actor), reason=reason)
+
+
+def decline_locked(referral: Referral, by: Answerer, *, reason: str) -> Referral:
+    """Pending → declined with its reason, on a locked referral."""
+    actor = by.actor
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_("Say why the referral is declined.")]})
@@ -136,6 +185,7 @@ def decline_referral(
         now=now,
         notify=(Kind.REFERRAL_DECLINED, Event.REFERRAL_DECLINED),
         to=referral.from_organisation,
+        by=by,
     )
     return referral
 
@@ -154,6 +204,16 @@ def complete_referral(
     referral = lock(referral)
     require_receiver(actor, referral)
     check_version(referral, version)
+    return complete_locked(
+        referral, Answerer(actor), outcome=outcome, feedback=feedback
+    )
+
+
+def complete_locked(
+    referral: Referral, by: Answerer, *, outcome: str, feedback: str = ""
+) -> Referral:
+    """Accepted → completed with its outcome (and feedback), on a locked referral."""
+    actor = by.actor
     outcome = (outcome or "").strip()
     if not outcome:
         raise ValidationError({"outcome": [_("Say what the outcome was.")]})
@@ -173,14 +233,17 @@ def complete_referral(
         now=now,
         notify=(Kind.REFERRAL_COMPLETED, Event.REFERRAL_COMPLETED),
         to=referral.from_organisation,
+        by=by,
     )
     if referral.feedback:
         write_event(
             referral,
             ReferralEvent.Kind.FEEDBACK,
             actor=actor,
+            organisation=by.organisation,
             note=referral.feedback,
             at=now,
+            via_link=by.via_link,
         )
     return referral
 

@@ -44,8 +44,11 @@ def write_event(
     organisation: Organisation | None = None,
     note: str = "",
     at: datetime | None = None,
+    via_link: bool = False,
+    channel: str = "",
 ) -> ReferralEvent:
-    """Add a row to the referral's timeline (by default, for the actor's organisation)."""
+    """Add a row to the referral's timeline (by default, for the actor's organisation;
+    `via_link`: answered through the slip's confirmation link, with no actor)."""
     return ReferralEvent.objects.create(
         referral=referral,
         kind=kind,
@@ -55,6 +58,8 @@ def write_event(
         else (actor.acting_organisation if actor is not None else None),
         note=note,
         at=at or timezone.now(),
+        via_link=via_link,
+        channel=channel,  # a shared slip: how it left the platform (never the text)
     )
 
 
