@@ -67,6 +67,9 @@ class Notification(TimeStampedModel):
         REFERRAL_CANCELLED = "referral_cancelled", _("Referral cancelled")
         REFERRAL_REMINDER = "referral_reminder", _("Referral reminder")
         REFERRAL_OVERDUE = "referral_overdue", _("Referral overdue")
+        # Follow-through: the sender asked, the receiver reminded, an answer, the
+        # person's feedback (its text never in a notification).
+        REFERRAL_FOLLOW_UP = "referral_follow_up", _("Referral follow-up")
         ALERT_RECEIVED = "alert_received", _("Alert received")
         ALERT_ANSWERED = "alert_answered", _("Alert answered")
         RECOMMENDATION_ASSIGNED = (
@@ -127,6 +130,10 @@ class Notification(TimeStampedModel):
             models.Index(
                 fields=["recipient", "-created_at"],
                 name="coordination_notif_inbox",
+            ),
+            models.Index(  # the API's sync cursor, per recipient
+                fields=["recipient", "updated_at", "id"],
+                name="notifications_sync_idx",
             ),
             models.Index(
                 fields=["recipient"],

@@ -6,6 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from .services import (
+    ask_due_follow_ups,
     erase_expired_identities,
     escalate_overdue_referrals,
     remind_due_referrals,
@@ -28,3 +29,10 @@ def remind_due_referrals_task() -> int:
 def escalate_overdue_referrals_task() -> int:
     """Tell receivers and coordinators at the deadline (idempotent: once each)."""
     return escalate_overdue_referrals()
+
+
+@shared_task
+def ask_due_follow_ups_task() -> int:
+    """Ask senders whether the person was served, on the follow-up date (idempotent:
+    once per follow-up date)."""
+    return ask_due_follow_ups()
