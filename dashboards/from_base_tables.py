@@ -5,7 +5,7 @@ read by a page or the API."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import connection
 from django.db.models import Count
@@ -20,6 +20,7 @@ from interventions.analysis import (
     find_gaps,
     window_of,
 )
+from referrals.services.pathway import stale_days
 
 
 def _where(f, *, month: str, organisation: str) -> tuple[str, list]:
@@ -121,11 +122,14 @@ def referrals(filters, now) -> dict:
             count(*) FILTER (WHERE responded_at <= due_at),
             count(*) FILTER (WHERE responded_at IS NOT NULL AND status = 'declined'),
             percentile_disc(0.5) WITHIN GROUP (
-                ORDER BY floor(extract(epoch FROM responded_at - sent_at) / 3600)::int)
+                ORDER BY floor(extract(epoch FROM responded_at - sent_at) / 3600)::int),
+            count(*) FILTER (WHERE status = 'completed'),
+            count(*) FILTER (WHERE status = 'accepted' AND responded_at < %s)
             FROM referrals_referral WHERE {rwhere} GROUP BY 1""",
-        rparams,
+        [now - timedelta(days=stale_days()), *rparams],
     ):
-        org, received, answered, in_time, declined, median = row
+        org, received, answered, in_time, declined, median, completed, stale = row
+        accepted = answered - declined
         receivers[org] = {
             "received": received,
             "answered": answered,
@@ -136,6 +140,10 @@ def referrals(filters, now) -> dict:
             "acceptance_rate": round((answered - declined) / answered, 3)
             if answered
             else None,
+            "accepted": accepted,
+            "completed": completed,
+            "completion_rate": round(completed / accepted, 3) if accepted else None,
+            "stale_accepted": stale,
         }
     return {
         "by_status": by_status,
@@ -190,10 +198,17 @@ def assert_matches(filters, now=None) -> None:
                 "median_hours_to_answer",
                 "answered_within_deadline_share",
                 "acceptance_rate",
+                "accepted",
+                "completed",
+                "completion_rate",
+                "stale_accepted",
             )
         }
         for r in got["by_receiver"]
     } == expected["by_receiver"]
+    assert got["stale_accepted"] == sum(
+        r["stale_accepted"] for r in expected["by_receiver"].values()
+    )
     assert_emergencies_match(filters)
 
 

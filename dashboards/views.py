@@ -206,8 +206,9 @@ def _percent(share):
 
 
 def receivers_layout(rows: list[dict]) -> list[dict]:
-    """Per receiving organisation, the shares as percentages, slow ones flagged
-    (fewer than half of the answered referrals answered within the deadline)."""
+    """Per receiving organisation, the shares as percentages (completion beside
+    acceptance), slow ones flagged (fewer than half of the answered referrals answered
+    within the deadline)."""
     result = []
     for row in rows:
         within = _percent(row.get("answered_within_deadline_share"))
@@ -216,6 +217,7 @@ def receivers_layout(rows: list[dict]) -> list[dict]:
                 **row,
                 "within_pct": within,
                 "accepted_pct": _percent(row.get("acceptance_rate")),
+                "completion_pct": _percent(row.get("completion_rate")),
                 "slow": within is not None and within < 50,
             }
         )

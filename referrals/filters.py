@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coordination.filters import UpdatedSinceFilterSet
-from coordination.models import Sector, ServiceType
+from coordination.models import Province, Sector, ServiceType
 
 from .models import (
     NATIONALITY_CHOICES,
@@ -59,6 +59,8 @@ def _organisations(request):
     return apps.get_model("organisations", "Organisation").objects.order_by("name")
 
 
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
 DIRECTION_CHOICES = (
     ("incoming", _("Incoming")),
     ("outgoing", _("Outgoing")),
@@ -100,6 +102,24 @@ class ReferralFilter(UpdatedSinceFilterSet):
         label=_("Service type"),
         empty_label=_("All"),
     )
+    province = django_filters.ModelChoiceFilter(
+        queryset=Province.objects.all(),
+        to_field_name="code",
+        label=_("Province or prefecture"),
+        empty_label=_("All"),
+    )
+    sent_after = django_filters.DateFilter(
+        field_name="sent_at",
+        lookup_expr="date__gte",
+        label=_("Sent from"),
+        widget=_DATE,
+    )
+    sent_before = django_filters.DateFilter(
+        field_name="sent_at",
+        lookup_expr="date__lte",
+        label=_("Sent until"),
+        widget=_DATE,
+    )
     to_organisation = django_filters.ModelChoiceFilter(
         queryset=_organisations, label=_("Referred to"), empty_label=_("All")
     )
@@ -126,6 +146,9 @@ class ReferralFilter(UpdatedSinceFilterSet):
             "overdue",
             "sector",
             "service_type",
+            "province",
+            "sent_after",
+            "sent_before",
             "to_organisation",
             "from_organisation",
             "assigned_to_me",

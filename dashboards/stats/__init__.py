@@ -17,6 +17,9 @@ never a scan of the base tables:
   smallest value at or above half of the answers: `percentile_disc(0.5)`);
 - "overdue" depends on the clock: it is counted from the referrals table itself, through
   the partial index on pending referrals' `due_at` (few rows: only late pending ones).
+  So is "accepted, not completed after 30 days" (`stale_accepted`), through the
+  partial index on accepted referrals' `responded_at`; accepted (answered minus
+  declined) and completed come from the aggregates' `status` dimension.
 
 `public_stats` suppresses small counts: every count from 1 to 4 reads "<5", and a total
 adding up a suppressed figure reads None (shown as "hidden"), recursively, so no

@@ -4,7 +4,7 @@ straight from the base tables, under every filter."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -65,8 +65,11 @@ move = st.tuples(
     st.integers(0, 50),
     st.sampled_from(["accept", "decline", "complete", "cancel"]),
 )
+# A referral's whole timeline moved back by some days (one UPDATE): accepted ones
+# cross the "accepted, not completed after 30 days" line.
+age = st.tuples(st.just("age"), st.integers(0, 50), st.integers(1, 60))
 operations = st.lists(
-    st.one_of(create, update, progress, delete, bulk, imported, send, move),
+    st.one_of(create, update, progress, delete, bulk, imported, send, move, age),
     min_size=1,
     max_size=12,
 )
@@ -145,6 +148,15 @@ def apply(world, op) -> None:
         refer(world, orgs[to], priority=priority, hours_ago=hours,
               emergency=world["emergency"] if in_emergency else None,
               person=world["nowhere"] if nowhere else None)  # fmt: skip
+    elif kind == "age":
+        referral = _pick(Referral.objects.all(), op[1])
+        if referral is not None:
+            back = timedelta(days=op[2])
+            Referral.objects.filter(pk=referral.pk).update(
+                sent_at=F("sent_at") - back,
+                due_at=F("due_at") - back,
+                responded_at=F("responded_at") - back,
+            )
     elif kind == "transition":
         referral = _pick(Referral.objects.all(), op[1])
         if referral is None:
