@@ -1,5 +1,14 @@
 # Tansiq's production image: gunicorn serving coordination.wsgi, static files by whitenoise.
 # The same image runs the Celery worker and beat (see docker-compose.yml).
+# The user guide, built in its own stage (its tools are not needed at run time).
+FROM python:3.11-slim AS docs
+WORKDIR /src
+COPY requirements.txt requirements-docs.txt ./
+RUN pip install --no-cache-dir --require-hashes -r requirements-docs.txt
+COPY mkdocs.yml .
+COPY docs docs
+RUN NO_MKDOCS_2_WARNING=1 mkdocs build --strict --quiet -d /src/site
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -7,12 +16,19 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
+# Pango (WeasyPrint draws the referral slip PDF with it) and Noto fonts for Arabic and
+# Latin text on the slip.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+        fonts-noto-core \
+    && rm -rf /var/lib/apt/lists/*
+
 # An unprivileged user runs everything; root only installs.
 RUN groupadd --system tansiq && useradd --system --gid tansiq --home-dir /app tansiq
 
 WORKDIR /app
 COPY requirements.txt .
-RUN pip install -r requirements.txt
+RUN pip install --require-hashes -r requirements.txt
 
 COPY . .
 # Static files and translations are built into the image. The SECRET_KEY here only lets
@@ -22,6 +38,7 @@ RUN SECRET_KEY=build-only-not-secret DATABASE_URL=postgres://build@localhost/bui
     && SECRET_KEY=build-only-not-secret DATABASE_URL=postgres://build@localhost/build \
         python manage.py compile_translations \
     && mkdir -p /app/.data && chown tansiq:tansiq /app/.data
+COPY --from=docs --chown=tansiq:tansiq /src/site /app/.data/help
 
 USER tansiq
 EXPOSE 8000

@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run test test-unit test-browser bench fmt lint migrations-check schema-check messages \
-	compilemessages check install db env lock audit
+	compilemessages check install db env lock audit docs
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,7 +46,11 @@ db: install env
 compilemessages: install
 	@$(PY) manage.py compile_translations
 
-run: db compilemessages
+# The user guide (docs/, mkdocs.yml) into .data/help/, which /help/ serves.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+
+run: db compilemessages docs
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py seed_demo
 	$(PY) manage.py run_stack --host $(HOST) --port $(PORT)
@@ -96,6 +100,7 @@ PIP_COMPILE = $(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe -
 	--no-emit-index-url --no-emit-find-links
 lock: install
 	$(PIP_COMPILE) --output-file=requirements.txt requirements.in
+	$(PIP_COMPILE) --output-file=requirements-docs.txt requirements-docs.in
 	$(PIP_COMPILE) --output-file=requirements-dev.txt requirements-dev.in
 
 # Known vulnerabilities in the locked requirements (PyPI's advisory data through
