@@ -23,6 +23,7 @@ from .catalogue import seed_services
 from .dialogue import seed_dialogue
 from .emergencies import seed_alerts, seed_emergencies, seed_notification_settings
 from .interventions import seed_interventions
+from .off_platform import seed_off_platform
 from .organisations import (
     seed_accounts,
     seed_coordinator,
@@ -48,6 +49,7 @@ __all__ = [
     "seed_invitations",
     "seed_join_requests",
     "seed_notification_settings",
+    "seed_off_platform",
     "seed_organisations",
     "seed_referrals",
     "seed_services",
@@ -67,6 +69,7 @@ STEPS: list[Callable[[Demo], None]] = [
     seed_services,
     seed_beneficiaries,
     seed_referrals,
+    seed_off_platform,
 ]
 
 
