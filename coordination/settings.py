@@ -274,6 +274,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "referrals.tasks.escalate_overdue_referrals_task",
         "schedule": 300.0,
     },
+    # Follow-through: on the follow-up date, ask the sender whether the person was served.
+    "ask-referral-follow-ups": {
+        "task": "referrals.tasks.ask_due_follow_ups_task",
+        "schedule": 3600.0,
+    },
 }
 
 # ---------------------------------------------------------------------------
@@ -320,6 +325,19 @@ INTERVENTION_IMPORT_MAX_LINE_CHARS = env.int(
 BENEFICIARY_KEYS = env.list("BENEFICIARY_KEYS", default=[])
 BENEFICIARY_HASH_KEY = env.str("BENEFICIARY_HASH_KEY", default="")
 BENEFICIARY_RETENTION_MONTHS = env.int("BENEFICIARY_RETENTION_MONTHS", default=24)
+# The referral slip's confirmation link (referrals/services/links.py): its token is an
+# HMAC of the link's random nonce under this key (empty: a key derived from SECRET_KEY;
+# changing either invalidates every printed slip). A pending referral's link works until
+# the answer deadline plus the grace days; an accepted one's until the final answer, at
+# most the accepted days (or the follow-up date) plus the grace. Each address may open
+# confirmation pages RATE_LIMIT times per RATE_WINDOW seconds (wrong tokens count too).
+REFERRAL_LINK_KEY = env.str("REFERRAL_LINK_KEY", default="")
+REFERRAL_LINK_GRACE_DAYS = env.int("REFERRAL_LINK_GRACE_DAYS", default=7)
+REFERRAL_LINK_ACCEPTED_DAYS = env.int("REFERRAL_LINK_ACCEPTED_DAYS", default=60)
+REFERRAL_LINK_RATE_LIMIT = env.int("REFERRAL_LINK_RATE_LIMIT", default=30)
+REFERRAL_LINK_RATE_WINDOW = env.int("REFERRAL_LINK_RATE_WINDOW", default=600)
+# Days after acceptance the sender is asked "was the person served?", per priority.
+REFERRAL_FOLLOW_UP_DAYS = {"emergency": 3, "urgent": 7, "normal": 30}
 
 # ---------------------------------------------------------------------------
 # Notifications and webhooks: outbox retries, daily digest, webhook safety
@@ -531,6 +549,10 @@ REST_FRAMEWORK = {
 }
 # The schema and its docs are for signed-in users and tokens unless this is true.
 API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=False)
+# Cursor walks (coordination/cursor.py) hold back rows this recent: clock skew between
+# the web/worker machines and PostgreSQL, and the moment between a row's `updated_at`
+# and its first write, must stay below it.
+SYNC_CURSOR_MARGIN_SECONDS = env.float("SYNC_CURSOR_MARGIN_SECONDS", default=2.0)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tansiq API",
     "DESCRIPTION": "Coordination of emergency interventions for migrants in vulnerable situations.",

@@ -3,13 +3,14 @@ the view asked for them (a logged display) and `can_see_identity` allows it."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from coordination.models import Province, Region, Sector, ServiceType
 from coordination.validators import validate_date_of_birth
 from emergencies.models import Emergency
-from organisations.models import LANGUAGE_CHOICES, Organisation, Service, User
+from organisations.models import LANGUAGE_CHOICES, Organisation, Service
 
 from .models import (
     IDENTITY_FIELDS,
@@ -176,6 +177,14 @@ class ConsentSerializer(serializers.ModelSerializer):
         source="get_legal_basis_display", read_only=True
     )
     active = serializers.BooleanField(source="is_active", read_only=True)
+    slip_identity = serializers.ChoiceField(
+        Consent.SlipIdentity.choices,
+        default=Consent.SlipIdentity.NONE,
+        help_text=_(
+            "What the referral slip may show besides the code: none, initials or "
+            "first_name (always none under vital interest)."
+        ),
+    )
 
     class Meta:
         model = Consent
@@ -189,6 +198,7 @@ class ConsentSerializer(serializers.ModelSerializer):
             "legal_basis",
             "legal_basis_label",
             "justification",
+            "slip_identity",
             "recorded_at",
             "recorded_by",
             "active",
@@ -264,10 +274,25 @@ class ReferralEventSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     actor = serializers.SerializerMethodField()
     organisation = serializers.SerializerMethodField()
+    channel = serializers.ChoiceField(
+        ReferralEvent.Channel.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text=_("How a slip was shared (`shared` events); empty otherwise."),
+    )
 
     class Meta:
         model = ReferralEvent
-        fields = ["kind", "kind_label", "actor", "organisation", "at", "note"]
+        fields = [
+            "kind",
+            "kind_label",
+            "actor",
+            "organisation",
+            "at",
+            "note",
+            "channel",
+            "via_link",
+        ]
         read_only_fields = fields
 
     def get_actor(self, event: ReferralEvent) -> str:
@@ -325,6 +350,13 @@ class ReferralSerializer(serializers.ModelSerializer):
     assigned_to = _UserRefSerializer(read_only=True, allow_null=True)
     consent = _ConsentRefSerializer(read_only=True)
     events = ReferralEventSerializer(many=True, read_only=True, required=False)
+    confirmed_via_link = serializers.SerializerMethodField()
+    served = serializers.ChoiceField(
+        Referral.Served.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text=_("The sender's follow-up answer; empty until it is given."),
+    )
 
     class Meta:
         model = Referral
@@ -358,12 +390,26 @@ class ReferralSerializer(serializers.ModelSerializer):
             "decline_reason",
             "cancel_reason",
             "feedback",
+            "follow_up_at",
+            "served",
+            "served_note",
+            "served_answered_at",
+            "confirmed_via_link",
             "consent",
             "version",
             "updated_at",
             "events",
         ]
         read_only_fields = fields
+
+    def get_confirmed_via_link(self, referral: Referral) -> bool:
+        """Whether the receiving service answered through the slip's link (the
+        viewset selects the link with the row: no query per referral)."""
+        try:
+            link = referral.confirmation_link
+        except ObjectDoesNotExist:
+            return False
+        return link.used_at is not None
 
     def get_known_as(self, referral: Referral) -> list[str]:
         """For the receiving organisation: codes under which it already knows the
@@ -424,6 +470,9 @@ class ConsentDataSerializer(serializers.Serializer):
     )
     justification = serializers.CharField(
         required=False, allow_blank=True, max_length=4000
+    )
+    slip_identity = serializers.ChoiceField(
+        Consent.SlipIdentity.choices, default=Consent.SlipIdentity.NONE
     )
 
 
@@ -513,33 +562,3 @@ class ReferralCreateSerializer(serializers.Serializer):
                 )
             attrs["consent"] = consent
         return attrs
-
-
-class ReferralAcceptSerializer(serializers.Serializer):
-    assigned_to = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True),
-        required=False,
-        allow_null=True,
-        help_text=_("A member of your organisation to handle the person."),
-    )
-
-
-class ReferralDeclineSerializer(serializers.Serializer):
-    reason = serializers.CharField(
-        max_length=4000, help_text=_("Why your organisation cannot take the person.")
-    )
-
-
-class ReferralCompleteSerializer(serializers.Serializer):
-    outcome = serializers.CharField(max_length=4000)
-    feedback = serializers.CharField(max_length=4000, required=False, allow_blank=True)
-
-
-class ReferralCancelSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=4000, required=False, allow_blank=True)
-
-
-class ReferralAssignSerializer(serializers.Serializer):
-    assigned_to = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True)
-    )

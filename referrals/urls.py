@@ -52,4 +52,21 @@ urlpatterns += [
     path("r/<str:code>/complete/", views.referral_complete, name="referral_complete"),
     path("r/<str:code>/assign/", views.referral_assign, name="referral_assign"),
     path("r/<str:code>/cancel/", views.referral_cancel, name="referral_cancel"),
+    path(
+        "r/<str:code>/follow-up/", views.referral_follow_up, name="referral_follow_up"
+    ),
+    # The slip: pdf, print, whatsapp or sms (views/slips.py).
+    path("r/<str:code>/slip/<str:channel>/", views.slip, name="referral_slip"),
+]
+
+# The slip's one-time confirmation page, public and short (QR code): /l/<token>/.
+link_urlpatterns = [
+    path("<str:token>/", views.link_confirm, name="confirm"),
+]
+
+# The referred person's feedback with the code on their slip (public, no account):
+# /public/referral-feedback/.
+feedback_urlpatterns = [
+    path("", views.person_feedback, name="form"),
+    path("thanks/", views.person_feedback_thanks, name="thanks"),
 ]

@@ -17,6 +17,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from coordination.cursor import SyncPagination
 from coordination.drf import (
     AuthorityFirstMixin,
     PreconditionFailedError,
@@ -27,17 +28,20 @@ from coordination.exceptions import PermissionDenied, ValidationError
 from coordination.idempotency import IdempotentWritesMixin
 from coordination.permissions import VisibleToUserMixin
 
+from .action_serializers import (
+    ReferralAcceptSerializer,
+    ReferralAssignSerializer,
+    ReferralCancelSerializer,
+    ReferralCompleteSerializer,
+    ReferralDeclineSerializer,
+    ReferralFollowUpSerializer,
+)
 from .filters import BeneficiaryFilter, ReferralFilter
 from .models import Beneficiary, Consent, Referral
 from .serializers import (
     BeneficiarySerializer,
     ConsentSerializer,
-    ReferralAcceptSerializer,
-    ReferralAssignSerializer,
-    ReferralCancelSerializer,
-    ReferralCompleteSerializer,
     ReferralCreateSerializer,
-    ReferralDeclineSerializer,
     ReferralListItemSerializer,
     ReferralSerializer,
     WithdrawConsentSerializer,
@@ -46,6 +50,7 @@ from .services import (
     ConsentTerms,
     PreconditionFailed,
     accept_referral,
+    answer_follow_up,
     assign_referral,
     cancel_referral,
     complete_referral,
@@ -60,6 +65,7 @@ from .services import (
     withdraw_consent,
 )
 from .services.steps import require_receiver, require_sender
+from .slip_api import ReferralSlipMixin
 
 
 def _registrar_member(user, beneficiary: Beneficiary) -> None:
@@ -241,6 +247,7 @@ class ConsentViewSet(
             given_by=data.get("given_by", ""),
             legal_basis=data.get("legal_basis", Consent.LegalBasis.CONSENT),
             justification=data.get("justification", ""),
+            slip_identity=data.get("slip_identity", Consent.SlipIdentity.NONE),
         )
 
     def create(self, request, *args, **kwargs):
@@ -329,6 +336,7 @@ def _optional_version(request) -> int | None:
     ),
 )
 class ReferralViewSet(
+    ReferralSlipMixin,  # slip/ and slip-text/ (issue 16)
     AuthorityFirstMixin,
     IdempotentWritesMixin,
     VisibleToUserMixin,
@@ -349,15 +357,18 @@ class ReferralViewSet(
         "service_type",
         "assigned_to",
         "consent",
+        "confirmation_link",  # `confirmed_via_link`, no query per row
     ).order_by("updated_at", "id")
     serializer_class = ReferralSerializer
     filterset_class = ReferralFilter
+    pagination_class = SyncPagination  # `?sync=1` / `?cursor=` walks
     authority = {
         "accept": require_receiver,
         "decline": require_receiver,
         "complete": require_receiver,
         "assign": require_receiver,
         "cancel": require_sender,
+        "follow_up": require_sender,
     }
     lookup_field = "code"
     lookup_value_regex = r"REF-[0-9A-Z]{6}"
@@ -526,6 +537,29 @@ class ReferralViewSet(
                 referral,
                 actor=request.user,
                 assignee=data["assigned_to"],
+                version=version,
+            ),
+        )
+
+    @extend_schema(
+        summary="Say whether the person was served (follow-up)",
+        description="The referring organisation answers `served`: `yes` (shown beside "
+        "the status; only the receiver completes), `not_yet` (asked again after the "
+        "same delay) or `no` with a `note` saying why. The receiver is told. 409 "
+        "unless accepted or completed.",
+        parameters=[REFERRAL_CODE, OPTIONAL_IF_MATCH],
+        request=ReferralFollowUpSerializer,
+        responses={200: ReferralSerializer, **TRANSITION_ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="follow-up")
+    def follow_up(self, request, *args, **kwargs):
+        return self._transition(
+            ReferralFollowUpSerializer,
+            lambda referral, data, version: answer_follow_up(
+                referral,
+                actor=request.user,
+                served=data["served"],
+                note=data.get("note", ""),
                 version=version,
             ),
         )

@@ -23,6 +23,8 @@ from .beneficiaries import (
     age_band_of,
     new_code,
 )
+from .feedback import ReferralFeedback
+from .links import ReferralLink
 from .referrals import (
     PRIORITY_DELAYS,
     Referral,
@@ -50,6 +52,8 @@ __all__ = [
     "IdentityAccessLog",
     "Referral",
     "ReferralEvent",
+    "ReferralFeedback",
+    "ReferralLink",
     "ReferralQuerySet",
     "WGSSAnswer",
     "age_band_of",

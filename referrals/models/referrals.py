@@ -26,6 +26,9 @@ PRIORITY_DELAYS = {
     "normal": timedelta(days=14),
 }
 
+# "Accepted, not completed after 30 days" on the pathway and the dashboards.
+STALE_ACCEPTED_DAYS = 30
+
 
 def new_referral_code() -> str:
     return "REF-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
@@ -65,6 +68,25 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
             status=Referral.Status.PENDING, due_at__lt=now or timezone.now()
         )
 
+    def follow_up_due(self, now=None) -> ReferralQuerySet:
+        """Accepted, past their follow-up date, not asked yet, and not answered
+        "yes" or "no" by the sender already."""
+        return self.filter(
+            status=Referral.Status.ACCEPTED,
+            follow_up_at__lte=now or timezone.now(),
+            follow_up_asked_at__isnull=True,
+        ).exclude(served__in=(Referral.Served.YES, Referral.Served.NO))
+
+    def stale_accepted(self, now=None) -> ReferralQuerySet:
+        """Accepted more than STALE_ACCEPTED_DAYS ago (setting
+        REFERRAL_STALE_ACCEPTED_DAYS) and still not completed: accepted is not served
+        (the partial index of dashboards/migrations/0003 serves it)."""
+        days = getattr(settings, "REFERRAL_STALE_ACCEPTED_DAYS", STALE_ACCEPTED_DAYS)
+        return self.filter(
+            status=Referral.Status.ACCEPTED,
+            responded_at__lt=(now or timezone.now()) - timedelta(days=days),
+        )
+
     def inbox_order(self, now=None) -> ReferralQuerySet:
         """Overdue first, then open by deadline, then closed, newest first."""
         now = now or timezone.now()
@@ -102,6 +124,13 @@ class Referral(TimeStampedModel):
         DECLINED = "declined", _("declined")
         COMPLETED = "completed", _("completed")
         CANCELLED = "cancelled", _("cancelled")
+
+    class Served(models.TextChoices):
+        """The sender's answer at the follow-up date: was the person served?"""
+
+        YES = "yes", _("yes, served")
+        NOT_YET = "not_yet", _("not yet")
+        NO = "no", _("no, not served")
 
     OPEN_STATUSES = ("pending", "accepted")
     CLOSED_STATUSES = ("declined", "completed", "cancelled")
@@ -213,6 +242,25 @@ class Referral(TimeStampedModel):
         _("feedback to the referring organisation"), max_length=4000, blank=True
     )
     reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
+    # Follow-through (issue 16): accepted is not served. The sender is asked at
+    # `follow_up_at` whether the person was served.
+    follow_up_at = models.DateTimeField(_("follow-up"), null=True, blank=True)
+    follow_up_asked_at = models.DateTimeField(
+        _("follow-up requested"), null=True, blank=True
+    )
+    served = models.CharField(
+        _("person served"),
+        max_length=10,
+        choices=Served.choices,
+        blank=True,
+        db_default="",
+    )
+    served_note = models.TextField(
+        _("why not served"), max_length=4000, blank=True, db_default=""
+    )
+    served_answered_at = models.DateTimeField(
+        _("follow-up answered"), null=True, blank=True
+    )
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
     created_by = models.ForeignKey(
@@ -247,6 +295,10 @@ class Referral(TimeStampedModel):
                 condition=~Q(status="completed") | ~Q(outcome=""),
                 name="referrals_referral_completed_has_outcome",
             ),
+            models.CheckConstraint(
+                condition=~Q(served="no") | ~Q(served_note=""),
+                name="referrals_referral_not_served_has_reason",
+            ),
         ]
         indexes = [
             models.Index(fields=["updated_at", "id"], name="referrals_ref_sync_idx"),
@@ -264,6 +316,11 @@ class Referral(TimeStampedModel):
                 name="referrals_ref_pending_due_idx",
             ),
             models.Index(fields=["sent_at"], name="referrals_ref_sent_idx"),
+            models.Index(
+                fields=["follow_up_at"],
+                condition=Q(status="accepted", follow_up_asked_at__isnull=True),
+                name="referrals_ref_follow_up_idx",
+            ),
         ]
         verbose_name = _("referral")
         verbose_name_plural = _("referrals")
@@ -344,12 +401,16 @@ class ReferralEvent(models.Model):
     )
     at = models.DateTimeField(_("when"), default=timezone.now)
     note = models.TextField(_("note"), max_length=4000, blank=True)
+    # Database defaults too: rows written without these columns (raw SQL, an older
+    # release during a deploy) stay valid.
     channel = models.CharField(
-        _("channel"), max_length=10, choices=Channel.choices, blank=True
+        _("channel"), max_length=10, choices=Channel.choices, blank=True, db_default=""
     )
     # An answer given by the receiving service through the slip's one-time link
     # (no account, so no actor): shown as "receiving service (link)".
-    via_link = models.BooleanField(_("through the confirmation link"), default=False)
+    via_link = models.BooleanField(
+        _("through the confirmation link"), default=False, db_default=False
+    )
 
     class Meta:
         ordering = ["at", "id"]

@@ -5,8 +5,8 @@
 - `consents`: consent to share an identity with another organisation, and withdrawal;
 - `duplicates`: the one duplicate-person matcher;
 - the referral pathway: `steps` (what every change of a referral shares), `sending`,
-  `answering` (accept, decline, complete, assign, cancel) and `deadlines` (reminders
-  and escalation)."""
+  `answering` (accept, decline, complete, assign, cancel), `deadlines` (reminders
+  and escalation) and `follow_up` (was the person served? and their own feedback)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,13 @@ from .beneficiaries import (
 from .consents import record_consent, withdraw_consent
 from .deadlines import REMINDER_LEADS, escalate_overdue_referrals, remind_due_referrals
 from .duplicates import duplicates_by_pk, known_to, matching_codes, possible_duplicates
+from .follow_up import (
+    answer_follow_up,
+    ask_due_follow_ups,
+    follow_up_delay,
+    normalise_referral_code,
+    record_person_feedback,
+)
 from .sending import ConsentTerms, referral_errors, send_referral
 from .steps import ReferralPreconditionFailed
 
@@ -46,6 +53,8 @@ __all__ = [
     "PreconditionFailed",
     "ReferralPreconditionFailed",
     "accept_referral",
+    "answer_follow_up",
+    "ask_due_follow_ups",
     "assign_referral",
     "can_see_identity",
     "cancel_referral",
@@ -56,11 +65,14 @@ __all__ = [
     "erase_identity",
     "escalate_overdue_referrals",
     "expired_beneficiaries",
+    "follow_up_delay",
     "known_to",
     "log_identity_access",
     "matching_codes",
+    "normalise_referral_code",
     "possible_duplicates",
     "record_consent",
+    "record_person_feedback",
     "referral_errors",
     "register_beneficiary",
     "remind_due_referrals",

@@ -1,5 +1,5 @@
 """Referral pages: the inbox and outgoing lists, the detail with its actions, the
-create flow with the service finder, and the coordinators' pathway (metadata only).
+create flow with the service finder (the coordinators' pathway is in `pathway`).
 Views handle HTTP; services decide."""
 
 from __future__ import annotations
@@ -9,11 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import (
-    Aggregate,
-    BooleanField,
     Count,
-    DurationField,
-    ExpressionWrapper,
     F,
     Q,
 )
@@ -44,7 +40,10 @@ from referrals.forms import (
     ReferralConsentForm,
     ReferralNeedForm,
 )
-from referrals.models import Beneficiary, Consent, Referral
+from referrals.models import Beneficiary, Referral
+from referrals.services.links import link_status
+
+from .follow_through import follow_through_context
 
 # What a list row shows; the beneficiary's code is annotated so that no identity
 # column is ever loaded for a list.
@@ -80,7 +79,13 @@ def _status_totals(queryset) -> dict[str, int]:
 
 def _name_filter_fields(filterset) -> None:
     fields = filterset.form.fields
-    for name in ("sector", "service_type", "to_organisation", "from_organisation"):
+    for name in (
+        "sector",
+        "service_type",
+        "province",
+        "to_organisation",
+        "from_organisation",
+    ):
         if name in fields:
             fields[name].label_from_instance = lambda row: row.name
     if "status" in fields:
@@ -108,7 +113,14 @@ class ReferralListView(LoginRequiredMixin, VisibleToUserMixin, FilterView):
     template_name = "referrals/referral_list.html"
     paginate_by = 25
     direction = "incoming"
-    HIDDEN_FILTERS = ("direction", "updated_since")
+    # Place and period are the pathway's filters (and the API's).
+    HIDDEN_FILTERS = (
+        "direction",
+        "updated_since",
+        "province",
+        "sent_after",
+        "sent_before",
+    )
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
@@ -221,6 +233,7 @@ class ReferralDetailView(LoginRequiredMixin, VisibleToUserMixin, DetailView):
             if is_receiver
             else [],
             events=list(referral.events.select_related("actor", "organisation")),
+            confirmation_link=link_status(referral),
         )
         pending = referral.status == Referral.Status.PENDING
         accepted = referral.status == Referral.Status.ACCEPTED
@@ -234,6 +247,14 @@ class ReferralDetailView(LoginRequiredMixin, VisibleToUserMixin, DetailView):
         for name, (form_class, shown) in forms_shown.items():
             if shown:
                 context[name] = self.kwargs.get(name) or form_class(referral=referral)
+        context.update(  # was the person served? and their feedback (issue 16)
+            follow_through_context(
+                referral,
+                is_sender=is_sender,
+                is_receiver=is_receiver,
+                form=self.kwargs.get("follow_up_form"),
+            )
+        )
         return context
 
 
@@ -476,97 +497,3 @@ def _create_step(request, context, step, status=400):
     return TemplateResponse(
         request, "referrals/referral_create.html", context, status=status
     )
-
-
-class Median(Aggregate):
-    """PostgreSQL's median (percentile_cont 0.5) of an interval or number."""
-
-    function = "percentile_cont"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = DurationField()
-
-
-class PathwayView(LoginRequiredMixin, FilterView):
-    """Coordinators' view of the referral pathway: metadata of every referral, counts
-    by status and each receiving organisation's response figures, computed in SQL.
-    Never a beneficiary's code, identity or the reason (it may name the person)."""
-
-    queryset = (
-        Referral.objects.select_related(
-            "from_organisation", "to_organisation", "sector", "service_type"
-        )
-        .defer("reason", "outcome", "decline_reason", "cancel_reason", "feedback")
-        # Sent without consent, under vital interest: flagged to coordinators.
-        .annotate(
-            vital_interest=ExpressionWrapper(
-                Q(consent__legal_basis=Consent.LegalBasis.VITAL_INTEREST),
-                output_field=BooleanField(),
-            )
-        )
-        .order_by("-sent_at", "-pk")
-    )
-    filterset_class = ReferralFilter
-    template_name = "referrals/pathway.html"
-    paginate_by = 50
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not request.user.is_coordinator:
-            raise Http404
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_filterset_kwargs(self, filterset_class):
-        kwargs = super().get_filterset_kwargs(filterset_class)
-        kwargs["queryset"] = kwargs["queryset"].pathway_visible_to(self.request.user)
-        return kwargs
-
-    def get_filterset(self, filterset_class):
-        filterset = super().get_filterset(filterset_class)
-        for name in ("direction", "assigned_to_me", "updated_since"):
-            filterset.form.fields.pop(name, None)
-        _name_filter_fields(filterset)
-        return filterset
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        rows = self.object_list  # the filtered referrals (none if the filters are bad)
-        now = timezone.now()
-        context["totals"] = _status_totals(rows)
-        context["closed_query"] = "&".join(
-            f"status={value}" for value in Referral.CLOSED_STATUSES
-        )
-        answered = Q(responded_at__isnull=False)
-        per_organisation = list(
-            rows.order_by()
-            .values("to_organisation", "to_organisation__name")
-            .annotate(
-                received=Count("pk"),
-                answered=Count("pk", filter=answered),
-                accepted=Count("pk", filter=answered & ~Q(status="declined")),
-                # Answered, or past the deadline: those the deadline applies to.
-                due=Count("pk", filter=answered | Q(due_at__lt=now)),
-                on_time=Count("pk", filter=answered & Q(responded_at__lte=F("due_at"))),
-                median=Median(
-                    ExpressionWrapper(
-                        F("responded_at") - F("sent_at"), output_field=DurationField()
-                    )
-                ),
-            )
-            .order_by("to_organisation__name")
-        )
-        for row in per_organisation:
-            # Shown with `timesince` (translated days and hours) from this start.
-            row["median_start"] = now - row["median"] if row["median"] else None
-            row["on_time_share"] = (
-                round(100 * row["on_time"] / row["due"]) if row["due"] else None
-            )
-            row["acceptance_rate"] = (
-                round(100 * row["accepted"] / row["answered"])
-                if row["answered"]
-                else None
-            )
-        context["per_organisation"] = per_organisation
-        context["now"] = now
-        context["is_filtered"] = any(
-            self.request.GET.get(name) for name in self.filterset_class.Meta.fields
-        )
-        return context
