@@ -12,7 +12,11 @@ from coordination.models import Province, Region, Sector
 from demo.base import OUJDA, Demo
 from demo.referrals import _backdate_referral
 from organisations.models import Organisation, Service, User
-from organisations.services import create_organisation, create_service
+from organisations.services import (
+    create_organisation,
+    create_service,
+    verify_organisation,
+)
 from referrals.models import Beneficiary, Referral, ReferralEvent, ReferralLink
 from referrals.services import ConsentTerms, send_referral
 from referrals.services.follow_up import follow_up_delay
@@ -61,6 +65,8 @@ def _hospital(demo: Demo, focal: User) -> Service:
         **HOSPITAL,
     )
     demo.count(Organisation)
+    # The coordinator checked the listing: the public directory shows it as verified.
+    verify_organisation(hospital, actor=demo.coordinator)
     service = create_service(
         actor=focal,
         organisation=hospital,
