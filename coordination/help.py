@@ -116,3 +116,74 @@ def help_page(request: HttpRequest, path: str) -> HttpResponse:
     else:
         response["Cache-Control"] = "public, max-age=3600"
     return response
+
+
+# ---------------------------------------------------------------------------
+# Contextual help: the guide's section for each main page (view name → page and the
+# section's id, the same in every language: `## Heading {#id}` in docs/roles/).
+# ---------------------------------------------------------------------------
+CASEWORKER, FOCAL, COORDINATOR = (
+    "roles/caseworker",
+    "roles/focal-point",
+    "roles/coordinator",
+)
+OBSERVER, PUBLIC = "roles/observer", "roles/public"
+PAGE_HELP: dict[str, tuple[str, str]] = {
+    "home": (CASEWORKER, "see-what-to-do-next"),
+    "interventions:list": (CASEWORKER, "log-an-intervention"),
+    "interventions:create": (CASEWORKER, "log-an-intervention"),
+    "interventions:detail": (CASEWORKER, "log-an-intervention"),
+    "interventions:edit": (CASEWORKER, "log-an-intervention"),
+    "interventions:progress": (CASEWORKER, "report-progress"),
+    "interventions:import": (CASEWORKER, "import-a-spreadsheet"),
+    "interventions:import_detail": (CASEWORKER, "import-a-spreadsheet"),
+    "referrals:list": (CASEWORKER, "register-a-person"),
+    "referrals:create": (CASEWORKER, "register-a-person"),
+    "referrals:detail": (CASEWORKER, "record-consent"),
+    "referrals:referral_create": (CASEWORKER, "send-a-referral"),
+    "referrals:referral_outgoing": (CASEWORKER, "send-a-referral"),
+    "referrals:referral_inbox": (CASEWORKER, "answer-a-referral"),
+    "referrals:referral_detail": (CASEWORKER, "answer-a-referral"),
+    "referrals:vital_interest": (FOCAL, "send-a-referral-under-vital-interest"),
+    "referrals:pathway": (COORDINATOR, "follow-the-referral-pathway"),
+    "emergencies:alerts": (CASEWORKER, "answer-an-alert-and-declare-capacities"),
+    "emergencies:alert": (CASEWORKER, "answer-an-alert-and-declare-capacities"),
+    "emergencies:capacities": (CASEWORKER, "answer-an-alert-and-declare-capacities"),
+    "emergencies:list": (COORDINATOR, "declare-an-emergency"),
+    "emergencies:create": (COORDINATOR, "declare-an-emergency"),
+    "emergencies:detail": (COORDINATOR, "declare-an-emergency"),
+    "emergencies:alert_create": (COORDINATOR, "send-an-alert"),
+    "notifications:inbox": (CASEWORKER, "notifications-and-discussions"),
+    "notifications:webhooks": (FOCAL, "set-up-webhooks"),
+    "organisations:profile": (FOCAL, "turn-on-two-factor-authentication"),
+    "organisations:detail": (FOCAL, "keep-the-organisation-profile-up-to-date"),
+    "organisations:edit": (FOCAL, "keep-the-organisation-profile-up-to-date"),
+    "organisations:members": (FOCAL, "manage-the-members"),
+    "organisations:tokens": (FOCAL, "create-and-revoke-api-tokens"),
+    "organisations:audit": (FOCAL, "read-the-audit-trail"),
+    "services:list": (FOCAL, "manage-the-services"),
+    "services:create": (FOCAL, "manage-the-services"),
+    "services:detail": (FOCAL, "manage-the-services"),
+    "services:edit": (FOCAL, "manage-the-services"),
+    "organisations:list": (COORDINATOR, "verify-organisations"),
+    "organisations:join_requests": (COORDINATOR, "verify-organisations"),
+    "dashboards:dashboard": (COORDINATOR, "read-the-dashboard"),
+    "dialogue:meeting_list": (COORDINATOR, "convene-a-meeting-and-follow-its-recommendations"),
+    "dialogue:meeting_detail": (COORDINATOR, "convene-a-meeting-and-follow-its-recommendations"),
+    "dialogue:recommendation_board": (OBSERVER, "update-a-recommendation-addressed-to-your-body"),
+    "dialogue:recommendation_detail": (OBSERVER, "update-a-recommendation-addressed-to-your-body"),
+    "public:services": (PUBLIC, "find-a-service"),
+    "public:service_detail": (PUBLIC, "find-a-service"),
+    "public_stats:stats": (PUBLIC, "see-the-statistics"),
+    "referral_feedback:form": (PUBLIC, "tell-us-about-your-referral"),
+    "links:confirm": (PUBLIC, "confirm-a-referral-received-on-a-slip"),
+}  # fmt: skip
+
+
+def page_help_url(view_name: str | None) -> str:
+    """The guide's section for a page, in the reader's language ("" for a page
+    without one)."""
+    if view_name not in PAGE_HELP:
+        return ""
+    page, section = PAGE_HELP[view_name]
+    return f"/help/{reader_language()}/{page}/#{section}"
