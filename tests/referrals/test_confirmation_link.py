@@ -82,7 +82,7 @@ def _token(path: str) -> str:
 
 @pytest.fixture
 def visitor():
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client = Client(headers={"accept-language": "en"})
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
 
@@ -218,7 +218,7 @@ def test_the_page_is_not_indexed_nor_cached(referral, visitor):
 
 
 def test_the_page_speaks_arabic_right_to_left(referral):
-    client = Client(HTTP_ACCEPT_LANGUAGE="ar")
+    client = Client(headers={"accept-language": "ar"})
     path = _path(referral)
 
     switched = client.post(reverse("set_language"), {"language": "ar", "next": path})

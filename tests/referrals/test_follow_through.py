@@ -333,7 +333,7 @@ def test_the_api_explains_bad_answers(api_as, worker_a, referral, worker_b):
 @pytest.fixture
 def visitor():
     cache.clear()
-    return Client(HTTP_ACCEPT_LANGUAGE="en")
+    return Client(headers={"accept-language": "en"})
 
 
 def _feedback(client, code, **extra):
@@ -347,7 +347,7 @@ def test_the_public_page_is_noindex_and_in_the_visitors_language(visitor):
     assert response.status_code == 200
     assert response["X-Robots-Tag"].startswith("noindex")
     assert 'name="robots" content="noindex' in response.content.decode()
-    arabic = Client(HTTP_ACCEPT_LANGUAGE="ar").get(FEEDBACK_URL)
+    arabic = Client(headers={"accept-language": "ar"}).get(FEEDBACK_URL)
     assert 'dir="rtl"' in arabic.content.decode()
 
 
@@ -432,7 +432,7 @@ def test_bad_input_is_a_form_error_and_nothing_saved(visitor, referral):
 
 def test_the_form_is_rate_limited_per_client_address(visitor, monkeypatch, referral):
     monkeypatch.setattr(follow_through, "FEEDBACK_LIMIT", 2)
-    other = Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR="198.51.100.7")
+    other = Client(headers={"accept-language": "en"}, REMOTE_ADDR="198.51.100.7")
 
     first, second = _feedback(visitor, referral.code), _feedback(visitor, "REF-222222")
     third = _feedback(visitor, referral.code)
