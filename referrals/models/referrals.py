@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from coordination.models import Province, Region, TimeStampedModel
 from organisations.models import Organisation
@@ -350,22 +351,38 @@ class ReferralEvent(models.Model):
     """One step of a referral's timeline: what happened, who did it, when."""
 
     class Kind(models.TextChoices):
-        SENT = "sent", _("sent")
-        ACCEPTED = "accepted", _("accepted")
-        DECLINED = "declined", _("declined")
-        COMPLETED = "completed", _("completed")
-        CANCELLED = "cancelled", _("cancelled")
-        ASSIGNED = "assigned", _("assigned")
-        REMINDED = "reminded", _("reminder sent")
-        OVERDUE = "overdue", _("deadline passed")
-        CONSENT_WITHDRAWN = "consent_withdrawn", _("consent withdrawn")
-        FEEDBACK = "feedback", _("feedback")
+        """What happened: read as a timeline entry ("Sent — Youssef, 3 Dec"), so each
+        label has its own context, apart from the statuses and date fields that share
+        the English word ("sent" the date, "accepted" the status)."""
+
+        SENT = "sent", pgettext_lazy("referral timeline event", "sent")
+        ACCEPTED = "accepted", pgettext_lazy("referral timeline event", "accepted")
+        DECLINED = "declined", pgettext_lazy("referral timeline event", "declined")
+        COMPLETED = "completed", pgettext_lazy("referral timeline event", "completed")
+        CANCELLED = "cancelled", pgettext_lazy("referral timeline event", "cancelled")
+        ASSIGNED = "assigned", pgettext_lazy("referral timeline event", "assigned")
+        REMINDED = "reminded", pgettext_lazy("referral timeline event", "reminder sent")
+        OVERDUE = "overdue", pgettext_lazy("referral timeline event", "deadline passed")
+        CONSENT_WITHDRAWN = (
+            "consent_withdrawn",
+            pgettext_lazy("referral timeline event", "consent withdrawn"),
+        )
+        FEEDBACK = "feedback", pgettext_lazy("referral timeline event", "feedback")
         # Issue 16: the slip shared off the platform, the follow-through and the
         # person's own feedback.
-        SHARED = "shared", _("slip shared")
-        FOLLOW_UP_DUE = "follow_up_due", _("follow-up requested")
-        FOLLOW_UP = "follow_up", _("follow-up answered")
-        PERSON_FEEDBACK = "person_feedback", _("feedback from the person")
+        SHARED = "shared", pgettext_lazy("referral timeline event", "slip shared")
+        FOLLOW_UP_DUE = (
+            "follow_up_due",
+            pgettext_lazy("referral timeline event", "follow-up requested"),
+        )
+        FOLLOW_UP = (
+            "follow_up",
+            pgettext_lazy("referral timeline event", "follow-up answered"),
+        )
+        PERSON_FEEDBACK = (
+            "person_feedback",
+            pgettext_lazy("referral timeline event", "feedback from the person"),
+        )
 
     class Channel(models.TextChoices):
         """How a slip left the platform (the timeline keeps the channel, never the
