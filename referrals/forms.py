@@ -270,6 +270,15 @@ class ReferralNeedForm(forms.Form):
         fields["emergency"].empty_label = _("None")
 
 
+def _organisation_choice(organisation: Organisation) -> str:
+    """An organisation to refer to, marked when nobody there answers on Tansiq."""
+    if organisation.is_connected:
+        return organisation.name
+    return _("%(name)s (off the platform: answers through the referral slip)") % {
+        "name": organisation.name
+    }
+
+
 class ReferralChoiceForm(forms.Form):
     """Step 2: the service found by the finder, or just an organisation."""
 
@@ -288,8 +297,8 @@ class ReferralChoiceForm(forms.Form):
             services = services.exclude(organisation=exclude_organisation)
             organisations = organisations.exclude(pk=exclude_organisation.pk)
         self.fields["service"].queryset = services.select_related("organisation")
-        self.fields["to_organisation"].queryset = organisations
-        self.fields["to_organisation"].label_from_instance = lambda row: row.name
+        self.fields["to_organisation"].queryset = organisations.with_connected()
+        self.fields["to_organisation"].label_from_instance = _organisation_choice
 
     def clean(self):
         data = super().clean()

@@ -88,7 +88,9 @@ def _finish(
         kind=kind,
         to=to,
         actor=actor,
-        context=notification_context(referral),
+        # An answer through the slip's link says so (the e-mail, webhooks' data).
+        context=notification_context(referral)
+        | ({"via_link": True} if by.via_link else {}),
         event=webhook_event,
     )
 
