@@ -198,13 +198,13 @@ class ProgressForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label=_("Spreadsheet (CSV or XLSX)"),
+        label=_("Spreadsheet (CSV, XLSX or ODS)"),
         help_text=_(
             "The first row holds the column names (French or English) or HXL hashtags; "
             "an HXL row may also sit under the names. Places and sectors by code or by "
             "name, in French or Arabic."
         ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.ods,text/csv"}),
     )
 
 

@@ -299,7 +299,7 @@ class InterventionViewSet(
         return super().handle_exception(exc)
 
     @extend_schema(
-        summary="Import a spreadsheet (CSV or XLSX)",
+        summary="Import a spreadsheet (CSV, XLSX or ODS)",
         description="For the caller's organisation. With `dry_run=1` every row is "
         "checked and the report lists every error by row and column; nothing is "
         "saved. Without it, the file is imported whole or not at all (400 with "

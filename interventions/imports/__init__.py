@@ -1,4 +1,4 @@
-"""Reading the 4W spreadsheets organisations keep (CSV or XLSX, HXL hashtags or French /
+"""Reading the 4W spreadsheets organisations keep (CSV, XLSX or ODS, HXL hashtags or French /
 English headers) and writing them in one pass.
 
 Rows are streamed: the file is read row by row (csv, openpyxl read-only), each valid row

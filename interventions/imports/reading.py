@@ -1,5 +1,5 @@
 """Reading an upload: refusing what is plainly not a spreadsheet, keeping it in pieces
-in PostgreSQL, spooling it back to disk, and streaming its rows (CSV or XLSX)."""
+in PostgreSQL, spooling it back to disk, and streaming its rows (CSV, XLSX or ODS)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from coordination.exceptions import ValidationError
 from interventions.models import ImportChunk, InterventionImport
 
 from .guards import UnsafeSpreadsheet, check_xlsx, damaged_xlsx_message, sheet_rows
+from .ods import OdsError, is_ods, is_other_opendocument, ods_rows
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -41,7 +42,7 @@ def _old_excel_message() -> str:
 
 def _not_a_spreadsheet_message() -> str:
     return _(
-        "This is not a CSV or XLSX spreadsheet. Use the template: save your sheet as .xlsx or as CSV (UTF-8)."
+        "This is not a CSV, XLSX or ODS spreadsheet. Use the template: save your sheet as .xlsx, .ods or CSV (UTF-8)."
     )
 
 
@@ -80,7 +81,7 @@ def check_upload(upload) -> None:
                 )
             }
         )
-    if kind == "xlsx":
+    if kind in ("xlsx", "ods"):
         # Before anything parses it: a few hundred KB may expand to gigabytes.
         try:
             check_xlsx(upload, scan=not is_large(upload.size))
@@ -89,7 +90,11 @@ def check_upload(upload) -> None:
 
 
 def sniff(head: bytes) -> str | None:
-    """ "xlsx", "csv", "xls" or None, from the file's first bytes."""
+    """ "xlsx", "ods", "csv", "xls" or None, from the file's first bytes."""
+    if is_ods(head):
+        return "ods"
+    if is_other_opendocument(head):
+        return None
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
@@ -133,6 +138,8 @@ def estimate_rows(record: InterventionImport) -> int:
         handle.seek(0)
         if kind == "xlsx":
             return sheet_rows(handle)
+        if kind == "ods":
+            return 0  # an ODS file does not say without being read: unknown
         lines = 0
         while block := handle.read(CHUNK_SIZE):
             lines += block.count(b"\n")
@@ -237,6 +244,17 @@ def _xlsx_rows(handle) -> Iterator[tuple[Any, ...]]:
         workbook.close()
 
 
+def _ods_rows(handle) -> Iterator[list[Any]]:
+    try:
+        check_xlsx(handle)  # the same zip guards: size, ratio, no DTD
+    except UnsafeSpreadsheet as refused:
+        raise ImportFileError(refused.message) from None
+    try:
+        yield from ods_rows(handle)
+    except OdsError as error:
+        raise ImportFileError(error.message) from None
+
+
 def read_rows(handle) -> Iterator[list[Any] | tuple[Any, ...]]:
     """The file's rows, one at a time, whatever its format."""
     head = handle.read(4096)
@@ -244,6 +262,8 @@ def read_rows(handle) -> Iterator[list[Any] | tuple[Any, ...]]:
     kind = sniff(head)
     if kind == "xlsx":
         return _xlsx_rows(handle)
+    if kind == "ods":
+        return _ods_rows(handle)
     if kind == "xls":
         raise ImportFileError(_old_excel_message())
     if kind is None:

@@ -3,6 +3,7 @@ loaded once per import (a few hundred rows)."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -142,8 +143,27 @@ class References:
 
     def region(self, text: str) -> Region | None:
         """By P-code, HCP code, name or other spelling (hyphens and spaces ignored)."""
-        return self.regions.get(compact(text))
+        return self.regions.get(compact(text)) or self.regions.get(
+            compact(_as_typed_code(text))
+        )
 
     def provinces_named(self, text: str) -> list[Province]:
         """Every province a P-code, HCP code, name or other spelling may mean."""
-        return self.provinces.get(compact(text), [])
+        return self.provinces.get(compact(text)) or self.provinces.get(
+            compact(_as_typed_code(text)), []
+        )
+
+
+# An HCP code a spreadsheet took for a number: "02" became 2, "02.410" became 2.41.
+_NUMERIC_CODE = re.compile(r"^(\d{1,2})(?:\.(\d{1,3}))?$")
+
+
+def _as_typed_code(text: str) -> str:
+    """The HCP code a number stands for ("2" → "02", "2.41" → "02.410"), else text."""
+    found = _NUMERIC_CODE.match(text.strip())
+    if found is None:
+        return text
+    region, province = found.groups()
+    return f"{int(region):02d}" + (
+        f".{province:<03}".replace(" ", "0") if province else ""
+    )

@@ -267,7 +267,7 @@ def test_unreadable_files_are_refused_with_a_clear_message(worker_a, content, me
     ("content", "message"),
     [
         (b"", "empty"),
-        (b"\x00\x01\x02binary", "not a CSV or XLSX"),
+        (b"\x00\x01\x02binary", "not a CSV, XLSX or ODS"),
         (b"\xd0\xcf\x11\xe0old", ".xls"),
         (b"PK\x03\x04garbage", "XLSX"),
     ],
