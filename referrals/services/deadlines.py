@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from django.apps import apps
 from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,7 +15,7 @@ from notifications.models import Notification
 from notifications.services.outbox import queue_notification
 from referrals.models import Referral, ReferralEvent
 
-from .steps import notification_context, write_event
+from .steps import in_locked_batches, notification_context, write_event
 
 if TYPE_CHECKING:
     from organisations.models import User
@@ -43,42 +42,39 @@ def remind_due_referrals(*, now: datetime | None = None, batch_size: int = 200) 
     """Remind receivers of pending referrals whose deadline is near (once each);
     returns how many were reminded. Safe to run concurrently (skip locked rows)."""
     now = now or timezone.now()
-    reminded = 0
-    for priority, lead in REMINDER_LEADS.items():
-        while True:
-            with transaction.atomic():
-                batch = list(
-                    Referral.objects.select_for_update(skip_locked=True, of=("self",))
-                    .select_related("from_organisation", "to_organisation")
-                    .filter(
-                        status=Status.PENDING,
-                        priority=priority,
-                        reminded_at__isnull=True,
-                        due_at__gt=now,
-                        due_at__lte=now + lead,
-                    )
-                    .order_by("due_at", "pk")[:batch_size]
-                )
-                for referral in batch:
-                    referral.reminded_at = now
-                    referral.save(update_fields=["reminded_at", "updated_at"])
-                    write_event(
-                        referral,
-                        ReferralEvent.Kind.REMINDED,
-                        actor=None,
-                        organisation=referral.to_organisation,
-                        at=now,
-                    )
-                    queue_notification(
-                        referral,
-                        kind=Kind.REFERRAL_REMINDER,
-                        to=referral.to_organisation,
-                        context=notification_context(referral),
-                    )
-            reminded += len(batch)
-            if len(batch) < batch_size:
-                break
-    return reminded
+
+    def remind(referral: Referral) -> None:
+        referral.reminded_at = now
+        referral.save(update_fields=["reminded_at", "updated_at"])
+        write_event(
+            referral,
+            ReferralEvent.Kind.REMINDED,
+            actor=None,
+            organisation=referral.to_organisation,
+            at=now,
+        )
+        queue_notification(
+            referral,
+            kind=Kind.REFERRAL_REMINDER,
+            to=referral.to_organisation,
+            context=notification_context(referral),
+        )
+
+    return sum(
+        in_locked_batches(
+            Referral.objects.filter(
+                status=Status.PENDING,
+                priority=priority,
+                reminded_at__isnull=True,
+                due_at__gt=now,
+                due_at__lte=now + lead,
+            ),
+            order=("due_at", "pk"),
+            batch_size=batch_size,
+            handle=remind,
+        )
+        for priority, lead in REMINDER_LEADS.items()
+    )
 
 
 def escalate_overdue_referrals(
@@ -89,44 +85,38 @@ def escalate_overdue_referrals(
     now = now or timezone.now()
     coordinators = _coordinators()
     pathway_url = reverse("referrals:pathway") + "?overdue=true"
-    escalated = 0
-    while True:
-        with transaction.atomic():
-            batch = list(
-                Referral.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("from_organisation", "to_organisation")
-                .filter(
-                    status=Status.PENDING,
-                    escalated_at__isnull=True,
-                    due_at__lte=now,
-                )
-                .order_by("due_at", "pk")[:batch_size]
+
+    def escalate(referral: Referral) -> None:
+        referral.escalated_at = now
+        referral.save(update_fields=["escalated_at", "updated_at"])
+        write_event(
+            referral,
+            ReferralEvent.Kind.OVERDUE,
+            actor=None,
+            organisation=referral.to_organisation,
+            at=now,
+        )
+        context = notification_context(referral)
+        queue_notification(
+            referral,
+            kind=Kind.REFERRAL_OVERDUE,
+            to=referral.to_organisation,
+            context=context,
+        )
+        if coordinators:
+            queue_notification(
+                referral,
+                kind=Kind.REFERRAL_OVERDUE,
+                to=coordinators,
+                context={**context, "escalation": True},
+                url=pathway_url,
             )
-            for referral in batch:
-                referral.escalated_at = now
-                referral.save(update_fields=["escalated_at", "updated_at"])
-                write_event(
-                    referral,
-                    ReferralEvent.Kind.OVERDUE,
-                    actor=None,
-                    organisation=referral.to_organisation,
-                    at=now,
-                )
-                context = notification_context(referral)
-                queue_notification(
-                    referral,
-                    kind=Kind.REFERRAL_OVERDUE,
-                    to=referral.to_organisation,
-                    context=context,
-                )
-                if coordinators:
-                    queue_notification(
-                        referral,
-                        kind=Kind.REFERRAL_OVERDUE,
-                        to=coordinators,
-                        context={**context, "escalation": True},
-                        url=pathway_url,
-                    )
-        escalated += len(batch)
-        if len(batch) < batch_size:
-            return escalated
+
+    return in_locked_batches(
+        Referral.objects.filter(
+            status=Status.PENDING, escalated_at__isnull=True, due_at__lte=now
+        ),
+        order=("due_at", "pk"),
+        batch_size=batch_size,
+        handle=escalate,
+    )

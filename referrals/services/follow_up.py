@@ -24,6 +24,7 @@ from referrals.models import Referral, ReferralEvent, ReferralFeedback
 
 from .steps import (
     check_version,
+    in_locked_batches,
     lock,
     notification_context,
     require_sender,
@@ -58,40 +59,36 @@ def ask_due_follow_ups(*, now: datetime | None = None, batch_size: int = 200) ->
     receiver to complete the referral (once per follow-up date; a "not yet" sets the
     next one). Returns how many were asked. Safe to run concurrently (skip locked)."""
     now = now or timezone.now()
-    asked = 0
-    while True:
-        with transaction.atomic():
-            batch = list(
-                Referral.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("from_organisation", "to_organisation")
-                .follow_up_due(now)
-                .order_by("follow_up_at", "pk")[:batch_size]
-            )
-            for referral in batch:
-                referral.follow_up_asked_at = now
-                referral.save(update_fields=["follow_up_asked_at", "updated_at"])
-                write_event(
-                    referral,
-                    ReferralEvent.Kind.FOLLOW_UP_DUE,
-                    actor=None,
-                    organisation=referral.from_organisation,
-                    at=now,
-                )
-                queue_notification(
-                    referral,
-                    kind=KIND,
-                    to=referral.from_organisation,
-                    context=_context(referral, "ask"),
-                )
-                queue_notification(
-                    referral,
-                    kind=KIND,
-                    to=referral.to_organisation,
-                    context=_context(referral, "remind"),
-                )
-        asked += len(batch)
-        if len(batch) < batch_size:
-            return asked
+
+    def ask(referral: Referral) -> None:
+        referral.follow_up_asked_at = now
+        referral.save(update_fields=["follow_up_asked_at", "updated_at"])
+        write_event(
+            referral,
+            ReferralEvent.Kind.FOLLOW_UP_DUE,
+            actor=None,
+            organisation=referral.from_organisation,
+            at=now,
+        )
+        queue_notification(
+            referral,
+            kind=KIND,
+            to=referral.from_organisation,
+            context=_context(referral, "ask"),
+        )
+        queue_notification(
+            referral,
+            kind=KIND,
+            to=referral.to_organisation,
+            context=_context(referral, "remind"),
+        )
+
+    return in_locked_batches(
+        Referral.objects.follow_up_due(now),
+        order=("follow_up_at", "pk"),
+        batch_size=batch_size,
+        handle=ask,
+    )
 
 
 @transaction.atomic

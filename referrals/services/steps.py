@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -118,3 +119,26 @@ def save_referral(referral: Referral, actor: User | None, fields: list[str]) -> 
     referral.version += 1
     referral.updated_by = actor
     referral.save(update_fields=[*fields, "version", "updated_by", "updated_at"])
+
+
+def in_locked_batches(
+    queryset, *, order: tuple[str, ...], batch_size: int, handle
+) -> int:
+    """The periodic tasks' loop: `handle(referral)` for every row of `queryset`, a
+    batch at a time, each batch in its own transaction with its rows locked (rows
+    another run holds are skipped, so runs may overlap). `handle` must take the row
+    out of `queryset` (mark it reminded, asked…), or the loop would not end. Returns
+    how many rows were handled."""
+    handled = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                queryset.select_for_update(skip_locked=True, of=("self",))
+                .select_related("from_organisation", "to_organisation")
+                .order_by(*order)[:batch_size]
+            )
+            for referral in batch:
+                handle(referral)
+        handled += len(batch)
+        if len(batch) < batch_size:
+            return handled
