@@ -5,23 +5,19 @@ sender's answer "was the person served?" is posted to `follow_up.referral_follow
 
 from __future__ import annotations
 
-import logging
 
-from django.core.cache import cache
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import translation
-from django.utils.crypto import salted_hmac
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from coordination.client_ip import client_ip
+from coordination.throttling import over_page_limit
 from referrals import services
 from referrals.forms import FollowUpForm, PersonFeedbackForm
 from referrals.models import Referral
 from referrals.services.follow_up import ANSWERABLE_STATUSES
 
-logger = logging.getLogger(__name__)
 
 # Messages one client address may send per window (a shared connection in a centre
 # or a phone operator's NAT carries several people: not too tight).
@@ -43,21 +39,11 @@ def follow_through_context(
 
 
 def _rate_limited(request) -> bool:
-    """Counts this client address's messages; True past the limit. The address is
-    kept only as a keyed hash in the cache, for the window, never in the database.
-    A cache that cannot count lets the message through."""
-    key = (
-        "referral-feedback:"
-        + salted_hmac("referral-feedback", client_ip(request)).hexdigest()
+    """This client address's messages past FEEDBACK_LIMIT in the window (the shared
+    page limit: address hashed with a key, a cache error lets the message through)."""
+    return over_page_limit(
+        request, "referral-feedback", limit=FEEDBACK_LIMIT, window=FEEDBACK_WINDOW
     )
-    try:
-        cache.add(key, 0, FEEDBACK_WINDOW)
-        return cache.incr(key) > FEEDBACK_LIMIT
-    except Exception as exc:  # fail open: a Redis outage must not silence people
-        logger.warning(
-            "Feedback rate limit skipped: cache error (%s).", type(exc).__name__
-        )
-        return False
 
 
 def _public(response):
