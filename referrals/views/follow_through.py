@@ -5,7 +5,6 @@ sender's answer "was the person served?" is posted to `follow_up.referral_follow
 
 from __future__ import annotations
 
-
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import translation
@@ -17,7 +16,6 @@ from referrals import services
 from referrals.forms import FollowUpForm, PersonFeedbackForm
 from referrals.models import Referral
 from referrals.services.follow_up import ANSWERABLE_STATUSES
-
 
 # Messages one client address may send per window (a shared connection in a centre
 # or a phone operator's NAT carries several people: not too tight).
